@@ -1,0 +1,71 @@
+/// <reference types="vitest/config" />
+import { defineConfig } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
+
+// One setting picks where the app lives: "/" for the root, "/<repo>/" for a GitHub Pages project site.
+const base = normaliseBase(process.env.NYALA_BASE ?? '/');
+// Each build gets an id the page shows; a new id means a new service worker, which is what the
+// update prompt reacts to.
+const buildId = process.env.NYALA_BUILD_ID ?? new Date().toISOString().replace(/[-:]|\.\d+Z$/g, '').replace('T', '.');
+
+export default defineConfig({
+  base,
+  define: {
+    __NYALA_BUILD_ID__: JSON.stringify(buildId),
+  },
+  build: {
+    target: 'es2022',
+    sourcemap: false,
+  },
+  plugins: [
+    VitePWA({
+      // We register the worker ourselves through workbox-window so the update is always a prompt,
+      // never a silent reload (a reload in the middle of a flash would leave the board half-written).
+      injectRegister: false,
+      registerType: 'prompt',
+      pwaAssets: {
+        image: 'public/nyala.svg',
+        preset: 'minimal-2023',
+        overrideManifestIcons: true,
+      },
+      manifest: {
+        name: 'Nyala — lampu Wi-Fi / Wi-Fi lamp',
+        short_name: 'Nyala',
+        description:
+          'Pasang MicroPython di ESP8266/ESP32 dan nyalakan lampu dari ponsel. Flash an ESP8266/ESP32 and switch a lamp from your phone.',
+        lang: 'id',
+        theme_color: '#14213d',
+        background_color: '#14213d',
+        display: 'standalone',
+        orientation: 'portrait',
+        // The installed app opens straight to the remote: that is what a phone is for.
+        start_url: `${base}#/remote`,
+        scope: base,
+        id: base,
+        categories: ['utilities'],
+      },
+      workbox: {
+        globPatterns: ['**/*.{js,css,html,svg,png,ico,webmanifest}'],
+        // Firmware images are fetched when a flash needs them: a phone that only wants the remote
+        // must not download megabytes.
+        globIgnores: ['firmware/**', '**/*.bin'],
+        navigateFallback: 'index.html',
+        cleanupOutdatedCaches: true,
+        // Chunks of the installer (esptool-js, xterm) are a few hundred KB; keep them precached
+        // so the installer also opens offline.
+        maximumFileSizeToCacheInBytes: 3 * 1024 * 1024,
+      },
+    }),
+  ],
+  test: {
+    include: ['tests/unit/**/*.test.ts', 'tests/board/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    pool: 'forks',
+  },
+});
+
+function normaliseBase(b: string): string {
+  const trimmed = b.trim() || '/';
+  return ('/' + trimmed + '/').replace(/\/+/g, '/');
+}
