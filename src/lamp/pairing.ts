@@ -1,0 +1,132 @@
+// The pairing link of docs/contracts.md ("Routes and the pairing link"): `#/pair?v=1&…` carries a
+// lamp from the laptop that set it up to a phone, usually as a QR code. It carries the name, the
+// broker, the topics and the replies; the broker's user and password only when the person opts
+// in; the Wi-Fi password never (the phone does not need it, and a QR code is easy to photograph).
+import {
+  defaultSettings,
+  detectBrokerPreset,
+  newDeviceId,
+  validateSettings,
+  type LampSettings,
+  type SettingsIssue,
+} from './settings.ts';
+
+export const PAIRING_VERSION = '1';
+export const PAIRING_ROUTE = '/pair';
+
+export interface PairingLinkOptions {
+  /** put the broker's user and password in the link (the person ticked it) */
+  includeCredentials: boolean;
+}
+
+/** The query part, `v=1&name=…`; URLSearchParams escapes `&#/?`, spaces and unicode. */
+export function pairingQuery(settings: LampSettings, options: PairingLinkOptions): string {
+  const q = new URLSearchParams();
+  q.set('v', PAIRING_VERSION);
+  q.set('name', settings.name);
+  q.set('ws', settings.broker.ws);
+  q.set('host', settings.broker.host);
+  q.set('port', String(settings.broker.port));
+  q.set('command', settings.topics.command);
+  q.set('reply', settings.topics.reply);
+  q.set('status', settings.topics.status);
+  q.set('state', settings.topics.state);
+  q.set('on', settings.replies.on);
+  q.set('off', settings.replies.off);
+  if (options.includeCredentials && settings.broker.user !== '') {
+    q.set('user', settings.broker.user);
+    q.set('password', settings.broker.password);
+  }
+  return q.toString();
+}
+
+/** `#/pair?v=1&…`, to append to the app's address. */
+export function pairingHash(settings: LampSettings, options: PairingLinkOptions): string {
+  return `#${PAIRING_ROUTE}?${pairingQuery(settings, options)}`;
+}
+
+/** The whole link for a QR code: the app's address (any hash dropped) plus the pairing hash. */
+export function pairingUrl(appUrl: string, settings: LampSettings, options: PairingLinkOptions): string {
+  const hashAt = appUrl.indexOf('#');
+  const base = hashAt >= 0 ? appUrl.slice(0, hashAt) : appUrl;
+  return base + pairingHash(settings, options);
+}
+
+export type PairingIssue =
+  | { code: 'not-a-pairing-link' }
+  | { code: 'unsupported-version'; version: string | null }
+  | { code: 'missing'; param: string }
+  | { code: 'bad-number'; param: string }
+  | { code: 'invalid'; issue: SettingsIssue };
+
+export type PairingResult =
+  | { ok: true; settings: LampSettings; carriedCredentials: boolean }
+  | { ok: false; issues: PairingIssue[] };
+
+const REQUIRED = ['name', 'ws', 'command', 'reply', 'status', 'state', 'on', 'off'] as const;
+
+/**
+ * Reads a pairing link: a whole URL, the `#/pair?…` hash, or `/pair?…`. The lamp it describes is
+ * checked as the remote will use it; wildcard or empty topics are refused with the reason.
+ */
+export function parsePairingLink(input: string): PairingResult {
+  const query = pairingQueryOf(input.trim());
+  if (query === null) return { ok: false, issues: [{ code: 'not-a-pairing-link' }] };
+  const q = new URLSearchParams(query);
+
+  const version = q.get('v');
+  if (version !== PAIRING_VERSION) return { ok: false, issues: [{ code: 'unsupported-version', version }] };
+
+  const issues: PairingIssue[] = [];
+  for (const param of REQUIRED) if (!q.has(param)) issues.push({ code: 'missing', param });
+  if (issues.length > 0) return { ok: false, issues };
+
+  const get = (param: string): string => q.get(param) ?? '';
+  const topics = { command: get('command'), reply: get('reply'), status: get('status'), state: get('state') };
+  const deviceId = deviceIdFromTopics(topics.command) ?? newDeviceId();
+  const settings = defaultSettings({ deviceId, name: get('name') });
+
+  let port = settings.broker.port;
+  if (q.has('port')) {
+    port = Number(get('port'));
+    if (!Number.isInteger(port) || port < 1 || port > 65535) issues.push({ code: 'bad-number', param: 'port' });
+  }
+  const carriedCredentials = q.has('user');
+  const host = q.get('host') ?? '';
+  settings.broker = {
+    ...settings.broker,
+    preset: detectBrokerPreset(host, port, get('ws')),
+    host,
+    port,
+    ws: get('ws'),
+    user: carriedCredentials ? get('user') : '',
+    password: carriedCredentials ? get('password') : '',
+  };
+  settings.topics = topics;
+  settings.replies = { on: get('on'), off: get('off') };
+  // Credentials the sender chose to share are kept unless the person on the phone unticks it.
+  settings.remember = { brokerCredentials: carriedCredentials, wifiPassword: false };
+
+  for (const issue of validateSettings(settings, { purpose: 'remote' })) issues.push({ code: 'invalid', issue });
+  if (issues.length > 0) return { ok: false, issues };
+  return { ok: true, settings, carriedCredentials };
+}
+
+/** Whether a location hash is the pairing route (the router's question). */
+export function isPairingHash(hash: string): boolean {
+  return hash.startsWith(`#${PAIRING_ROUTE}?`) || hash === `#${PAIRING_ROUTE}`;
+}
+
+function pairingQueryOf(input: string): string | null {
+  // The first # is the fragment: a # inside a name or topic is escaped as %23 by the sender.
+  const hashAt = input.indexOf('#');
+  const route = hashAt >= 0 ? input.slice(hashAt + 1) : input;
+  const prefix = `${PAIRING_ROUTE}?`;
+  if (route.startsWith(prefix)) return route.slice(prefix.length);
+  if (route.startsWith(prefix.slice(1))) return route.slice(prefix.length - 1);
+  return null;
+}
+
+function deviceIdFromTopics(command: string): string | null {
+  return /^nyala\/([0-9a-f]{6})\/lampu$/.exec(command)?.[1] ?? null;
+}
