@@ -45,7 +45,8 @@ export default defineConfig({
         categories: ['utilities'],
       },
       workbox: {
-        globPatterns: ['**/*.{js,css,html,svg,png,ico,webmanifest}'],
+        // The plugin adds the manifest itself; matching it here too would list it twice.
+        globPatterns: ['**/*.{js,css,html,svg,png,ico}'],
         // Firmware images are fetched when a flash needs them: a phone that only wants the remote
         // must not download megabytes.
         globIgnores: ['firmware/**', '**/*.bin'],

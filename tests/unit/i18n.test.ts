@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { pickLang, strings } from '../../src/i18n/index.ts';
+
+describe('language choice', () => {
+  it('takes a remembered choice first', () => {
+    expect(pickLang('en', ['id-ID'])).toBe('en');
+    expect(pickLang('id', ['en-US'])).toBe('id');
+  });
+
+  it('ignores a remembered value we do not have', () => {
+    expect(pickLang('fr', ['id-ID'])).toBe('id');
+  });
+
+  it('reads the browser languages in order, including the old "in" code for Indonesian', () => {
+    expect(pickLang(null, ['fr-FR', 'in-ID', 'en'])).toBe('id');
+    expect(pickLang(null, ['de', 'en-GB', 'id'])).toBe('en');
+    expect(pickLang(null, ['ja'])).toBe('en');
+  });
+});
+
+describe('dictionaries', () => {
+  it('have the same keys in both languages and no empty text', () => {
+    const en = strings('en');
+    const id = strings('id');
+    for (const [name, sec] of Object.entries(en)) {
+      const other = (id as unknown as Record<string, Record<string, unknown>>)[name];
+      expect(Object.keys(other ?? {}).sort(), name).toEqual(Object.keys(sec).sort());
+      for (const [key, msg] of Object.entries(sec as Record<string, unknown>)) {
+        const text = typeof msg === 'function' ? (msg as (...a: unknown[]) => string)('x', 1, 2) : msg;
+        expect(String(text).trim().length, `${name}.${key}`).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('are really translated: the Indonesian install title differs from the English one', () => {
+    expect(strings('id').install.title).not.toBe(strings('en').install.title);
+    expect(strings('id').shell.navInstall).toBe('Pasang');
+  });
+});
