@@ -8,7 +8,9 @@
 //   reconnect (MQTT.js would resend it if the same client reconnected);
 // - a command stays pending until the board confirms it (retained state or reply), else it ends
 //   as "no answer" after a timeout.
-import { connect, type MqttClient } from 'mqtt';
+// The browser build of MQTT.js (dist/mqtt.esm.js) has only a default export.
+import mqtt from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import {
   checkWebSocketUrl,
   randomHex,
@@ -253,7 +255,7 @@ export class LampRemote {
     this.attempt += 1;
     this.setConnection({ state: 'connecting', attempt: this.attempt });
     const { broker, topics } = this.settings;
-    const client = connect(broker.ws, {
+    const client = mqtt.connect(broker.ws, {
       clientId: this.clientId,
       username: broker.user === '' ? undefined : broker.user,
       password: broker.user === '' ? undefined : broker.password,

@@ -1,0 +1,210 @@
+// The remote's figures (docs/contracts.md, "Benchmarks"):
+// - round trip from `on` published to `saya hidup` received, through a local broker over
+//   WebSocket, with remote.ts and with two bare MQTT.js clients, interleaved toggle by toggle so
+//   both see the same machine load; the overhead is ours − bare;
+// - the gzip size of the JS a page opening the Remote loads (the entry and its static imports,
+//   not the lazily loaded chunks), beside a page of only mqtt + lit built the same way.
+import { build, type Manifest, type Plugin } from 'vite';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { connect, type MqttClient } from 'mqtt';
+import { LampRemote } from '../../src/lamp/remote.ts';
+import { defaultSettings, type LampSettings } from '../../src/lamp/settings.ts';
+import { FakeFirmwareClient, TestBroker, waitFor, withTimeout } from '../unit/lamp/harness.ts';
+import type { BenchResults } from './types.ts';
+
+const TOGGLES = 200;
+const WARMUP = 20;
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export default async function (): Promise<BenchResults> {
+  const rt = await roundTrips();
+  const size = await jsSizes();
+  return {
+    'remote.roundtrip.p50': { value: rt.ours.p50, unit: 'ms', note: `remote.ts, ${TOGGLES} toggles over ws` },
+    'remote.roundtrip.p95': { value: rt.ours.p95, unit: 'ms', note: `remote.ts, ${TOGGLES} toggles over ws` },
+    'remote.roundtrip.bare.p50': { value: rt.bare.p50, unit: 'ms', note: 'two bare MQTT.js clients, same run' },
+    'remote.roundtrip.bare.p95': { value: rt.bare.p95, unit: 'ms', note: 'two bare MQTT.js clients, same run' },
+    'remote.roundtrip.overhead.p95': { value: rt.ours.p95 - rt.bare.p95, unit: 'ms', note: 'ours − bare; goal ≤ 1 ms' },
+    'remote.js.gzip': {
+      value: size.remote / 1024,
+      unit: 'KB',
+      ratio: size.remote / size.peer,
+      note: `÷ mqtt+lit page (${(size.peer / 1024).toFixed(1)} KB); goal ≤ 1.15`,
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface Percentiles {
+  p50: number;
+  p95: number;
+}
+
+async function roundTrips(): Promise<{ ours: Percentiles; bare: Percentiles }> {
+  const broker = new TestBroker();
+  await broker.start();
+  const cleanups: (() => Promise<void>)[] = [() => broker.stop()];
+  try {
+    // One lamp for remote.ts and one for the bare pair, each with its own board-like responder on
+    // the same broker, so the two paths differ only in the remote's side.
+    const lamp = (): LampSettings => {
+      const s = defaultSettings({ preset: 'custom' });
+      s.broker = { ...s.broker, host: '127.0.0.1', port: broker.tcpPort, ws: broker.wsUrl };
+      return s;
+    };
+    const oursLamp = lamp();
+    const bareLamp = lamp();
+    for (const s of [oursLamp, bareLamp]) {
+      // The responder talks WebSocket too: the round trip is "through a local broker over WebSocket".
+      const fw = new FakeFirmwareClient({ brokerUrl: broker.wsUrl, topics: s.topics, replies: s.replies });
+      await fw.start();
+      cleanups.push(() => fw.stop());
+    }
+
+    const remote = new LampRemote({ settings: oursLamp, commandTimeoutMs: 5_000 });
+    cleanups.push(() => remote.stop());
+    remote.start();
+    await waitFor(remote, (s) => s.connection.state === 'connected' && s.presence === 'online', 'remote online');
+
+    const bare = connect(broker.wsUrl, { clientId: 'bench-bare', reconnectPeriod: 0 });
+    cleanups.push(() => bare.endAsync(true));
+    await withTimeout(new Promise((r) => bare.once('connect', r)), 5_000, 'bare connect');
+    await bare.subscribeAsync([bareLamp.topics.reply, bareLamp.topics.state], { qos: 1 });
+
+    const ours: number[] = [];
+    const bareTimes: number[] = [];
+    for (let i = 0; i < WARMUP + TOGGLES; i++) {
+      const command = i % 2 === 0 ? 'on' : 'off';
+      const a = await oursOnce(remote, command, oursLamp.replies[command]);
+      const b = await bareOnce(bare, bareLamp, command);
+      if (i >= WARMUP) {
+        ours.push(a);
+        bareTimes.push(b);
+      }
+    }
+    return { ours: percentiles(ours), bare: percentiles(bareTimes) };
+  } finally {
+    for (const c of cleanups.reverse()) await c();
+  }
+}
+
+/** remote.command → the remote's `reply` event with the board's text. */
+function oursOnce(remote: LampRemote, command: 'on' | 'off', text: string): Promise<number> {
+  return withTimeout(
+    new Promise<number>((resolve, reject) => {
+      const start = performance.now();
+      const off = remote.subscribe((e) => {
+        if (e.type === 'reply' && e.reply.text === text) {
+          off();
+          resolve(performance.now() - start);
+        }
+      });
+      void remote.command(command).then((o) => {
+        if (o.result !== 'confirmed') reject(new Error(`command ${command}: ${o.result}`));
+      });
+    }),
+    5_000,
+    `remote ${command}`,
+  );
+}
+
+/** publish on the command topic → the reply message, with nothing in between but MQTT.js. */
+function bareOnce(client: MqttClient, lamp: LampSettings, command: 'on' | 'off'): Promise<number> {
+  const text = lamp.replies[command];
+  return withTimeout(
+    new Promise<number>((resolve) => {
+      const start = performance.now();
+      const onMessage = (topic: string, payload: Buffer) => {
+        if (topic === lamp.topics.reply && payload.toString() === text) {
+          client.off('message', onMessage);
+          resolve(performance.now() - start);
+        }
+      };
+      client.on('message', onMessage);
+      client.publish(lamp.topics.command, command, { qos: 1 });
+    }),
+    5_000,
+    `bare ${command}`,
+  );
+}
+
+function percentiles(values: number[]): Percentiles {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
+  return { p50: at(0.5), p95: at(0.95) };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function jsSizes(): Promise<{ remote: number; peer: number }> {
+  const remote = await buildAndMeasure({ configFile: path.join(root, 'vite.config.ts') }, 'index.html');
+  const peer = await buildAndMeasure({ configFile: false, plugins: [peerPage()] }, PEER_ID);
+  return { remote, peer };
+}
+
+const PEER_ID = 'virtual:nyala-bench-peer';
+
+/** A page of only mqtt and lit: one element that connects, so neither can be shaken away. */
+function peerPage(): Plugin {
+  return {
+    name: 'nyala-bench-peer',
+    resolveId: (id) => (id === PEER_ID ? `\0${PEER_ID}` : null),
+    load: (id) =>
+      id === `\0${PEER_ID}`
+        ? `import mqtt from 'mqtt';
+           import { LitElement, html } from 'lit';
+           class PeerRemote extends LitElement {
+             static properties = { state: {} };
+             connectedCallback() { super.connectedCallback(); this.client = mqtt.connect(location.search.slice(1)); this.client.on('message', (_t, p) => { this.state = String(p); }); }
+             render() { return html\`<button @click=\${() => this.client.publish('t', 'on', { qos: 1 })}>\${this.state}</button>\`; }
+           }
+           customElements.define('peer-remote', PeerRemote);`
+        : null,
+  };
+}
+
+/**
+ * Builds with Vite and sums the gzip size of what the page loads at start: the entry chunk and
+ * every chunk it imports statically, following the manifest; dynamic imports are left out.
+ */
+async function buildAndMeasure(config: { configFile: string | false; plugins?: Plugin[] }, entry: string): Promise<number> {
+  const outDir = await mkdtemp(path.join(tmpdir(), 'nyala-bench-remote-'));
+  try {
+    await build({
+      root,
+      configFile: config.configFile,
+      plugins: config.plugins,
+      logLevel: 'silent',
+      build: {
+        outDir,
+        emptyOutDir: true,
+        manifest: true,
+        target: 'es2022',
+        ...(entry === PEER_ID ? { rollupOptions: { input: entry } } : {}),
+      },
+    });
+    const manifest = JSON.parse(await readFile(path.join(outDir, '.vite', 'manifest.json'), 'utf8')) as Manifest;
+    const start = Object.entries(manifest).find(([key, chunk]) => chunk.isEntry && (key === entry || key === `\0${entry}` || chunk.src === entry));
+    if (!start) throw new Error(`entry ${entry} not in the manifest: ${Object.keys(manifest).join(', ')}`);
+    const seen = new Set<string>();
+    const visit = (key: string) => {
+      if (seen.has(key)) return;
+      seen.add(key);
+      for (const dep of manifest[key]?.imports ?? []) visit(dep);
+    };
+    visit(start[0]);
+    let total = 0;
+    for (const key of seen) {
+      const file = manifest[key]!.file;
+      if (file.endsWith('.js')) total += gzipSync(await readFile(path.join(outDir, file)), { level: 9 }).length;
+    }
+    return total;
+  } finally {
+    await rm(outDir, { recursive: true, force: true });
+  }
+}
