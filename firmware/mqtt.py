@@ -1,0 +1,275 @@
+# mqtt.py - a small MQTT 3.1.1 client for the lamp.
+#
+# Written from the MQTT 3.1.1 specification (OASIS, 2014); the section numbers
+# in the comments point into it. It does what the lamp needs and no more:
+# CONNECT with a last will, SUBSCRIBE, PUBLISH at QoS 0 or 1, and keepalive
+# with PINGREQ/PINGRESP, so a connection that silently died is noticed.
+import select
+import socket
+import time
+
+# Control packet types, the high nibble of the first byte (2.2.1).
+CONNECT = 0x10
+CONNACK = 0x20
+PUBLISH = 0x30
+PUBACK = 0x40
+SUBSCRIBE = 0x82  # the low nibble must be 0010 (3.8.1)
+SUBACK = 0x90
+PINGREQ = 0xC0
+PINGRESP = 0xD0
+DISCONNECT = 0xE0
+
+# Bigger incoming messages are read and thrown away: a lamp only needs "on" or
+# "off", and an ESP8266 has no room for a large payload.
+MAX_PAYLOAD = 512
+
+
+class MQTTError(Exception):
+    # args[0] is one word of the log contract: refused, auth, timeout, lost;
+    # args[1], when there is one, a detail for the log line.
+    pass
+
+
+def _string(s):
+    # A UTF-8 string or binary data: two length bytes, then the bytes (1.5.3).
+    if isinstance(s, str):
+        s = s.encode()
+    return len(s).to_bytes(2, "big") + s
+
+
+def _length(n):
+    # Remaining Length: 7 bits a byte, high bit set when more follow (2.2.3).
+    out = bytearray()
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return out
+
+
+class Client:
+    def __init__(self, client_id, host, port=1883, user=None, password=None,
+                 keepalive=30, timeout=10):
+        self.client_id = client_id
+        self.host = host
+        self.port = port
+        self.user = user
+        self.password = password
+        self.keepalive = keepalive  # seconds; 0 turns keepalive off (3.1.2.10)
+        self.timeout = timeout      # seconds for a whole packet or an answer
+        self.will = None
+        self.sock = None
+        self.poller = None
+        self.pid = 0
+        self.pending = []  # messages that arrived while we waited for an ack
+
+    def set_last_will(self, topic, message, retain=False, qos=0):
+        self.will = (topic, message, retain, qos)
+
+    # --- connecting -------------------------------------------------------
+
+    def connect(self):
+        """Open the connection and log in; raise MQTTError if we can't."""
+        try:
+            addr = socket.getaddrinfo(self.host, self.port)[0][-1]
+            self.sock = socket.socket()
+            self.sock.settimeout(self.timeout)
+            self.sock.connect(addr)
+        except OSError as e:
+            self.close()
+            raise MQTTError("timeout" if _timeout(e) else "refused", _errno(e))
+        self.poller = select.poll()
+        self.poller.register(self.sock, select.POLLIN)
+
+        # Variable header (3.1.2): protocol name, level 4, flags, keepalive.
+        flags = 0x02  # clean session: the lamp keeps no state at the broker
+        payload = _string(self.client_id)
+        if self.will:
+            topic, message, retain, qos = self.will
+            flags |= 0x04 | qos << 3 | (0x20 if retain else 0)
+            payload += _string(topic) + _string(message)
+        if self.user is not None:
+            flags |= 0x80
+            payload += _string(self.user)
+            # A password is only allowed together with a user name (3.1.2.9).
+            if self.password is not None:
+                flags |= 0x40
+                payload += _string(self.password)
+        header = b"\x00\x04MQTT\x04" + bytes([flags]) + self.keepalive.to_bytes(2, "big")
+        self._send(CONNECT, header + payload)
+
+        # CONNACK (3.2): flags byte, then the return code.
+        kind, body = self._wait_for(CONNACK)
+        code = body[1]
+        if code == 4 or code == 5:  # bad user name or password / not authorised
+            self.close()
+            raise MQTTError("auth", code)
+        if code != 0:
+            self.close()
+            raise MQTTError("refused", code)
+        self.last_sent = self.last_heard = time.ticks_ms()
+        self.ping_sent = None
+
+    def disconnect(self):
+        """Say goodbye (the broker then does not send our last will) and close."""
+        try:
+            self._send(DISCONNECT, b"")
+        except OSError:
+            pass
+        self.close()
+
+    def close(self):
+        if self.sock:
+            self.sock.close()
+        self.sock = None
+        self.poller = None
+        self.pending = []
+
+    # --- sending ----------------------------------------------------------
+
+    def publish(self, topic, message, retain=False, qos=0):
+        if isinstance(message, str):
+            message = message.encode()
+        body = _string(topic)
+        if qos:
+            pid = self._next_pid()
+            body += pid.to_bytes(2, "big")
+        self._send(PUBLISH | qos << 1 | (1 if retain else 0), body + message)
+        if qos:
+            self._wait_for(PUBACK, pid)  # 4.3.2: QoS 1 is done at PUBACK
+
+    def subscribe(self, topic, qos=0):
+        pid = self._next_pid()
+        self._send(SUBSCRIBE, pid.to_bytes(2, "big") + _string(topic) + bytes([qos]))
+        kind, body = self._wait_for(SUBACK, pid)
+        if body[2] == 0x80:  # the broker refused this subscription (3.9.3)
+            raise MQTTError("refused", "subscribe")
+
+    # --- receiving --------------------------------------------------------
+
+    def check_msg(self, wait_ms=0):
+        """Wait at most wait_ms for a message; return (topic, payload) or None.
+
+        Also keeps the connection alive, and raises MQTTError("lost") when the
+        broker went quiet or the connection closed.
+        """
+        self._keep_alive()
+        if self.pending:
+            return self.pending.pop(0)
+        if self.poller.poll(wait_ms):
+            return self._handle(*self._read_packet())
+        return None
+
+    def _keep_alive(self):
+        # 3.1.2.10: the client must send something at least every keepalive
+        # seconds. We also ping when we have heard nothing for that long, so a
+        # lamp that only publishes still notices a dead link. No PINGRESP
+        # within half a keepalive means the connection is gone (3.12.4): at
+        # most 1.5 keepalives after the broker was last heard.
+        if not self.keepalive:
+            return
+        now = time.ticks_ms()
+        period = self.keepalive * 1000
+        if self.ping_sent is not None:
+            if time.ticks_diff(now, self.ping_sent) > period // 2:
+                raise MQTTError("lost", "ping")
+        elif (time.ticks_diff(now, self.last_sent) >= period
+              or time.ticks_diff(now, self.last_heard) >= period):
+            self._send(PINGREQ, b"")
+            self.ping_sent = now
+
+    def _handle(self, kind, body):
+        # One packet from the broker. A PUBLISH for us becomes (topic, payload);
+        # everything else is bookkeeping, and packets we do not expect are
+        # dropped rather than treated as fatal.
+        if kind & 0xF0 == PUBLISH:
+            if body is None:  # too big: already read and thrown away
+                return None
+            qos = kind >> 1 & 3
+            n = int.from_bytes(body[:2], "big")
+            topic = bytes(body[2:2 + n])
+            start = 2 + n
+            if qos:
+                pid = body[start:start + 2]
+                start += 2
+                if qos == 1:  # 4.3.2: answer with PUBACK and the same id
+                    self._send(PUBACK, pid)
+            return topic, bytes(body[start:])
+        if kind == PINGRESP:
+            self.ping_sent = None
+        return None
+
+    def _wait_for(self, want, pid=None):
+        # Read packets until the one we want arrives, keeping any message that
+        # comes in meanwhile for check_msg.
+        deadline = time.ticks_add(time.ticks_ms(), self.timeout * 1000)
+        while True:
+            left = time.ticks_diff(deadline, time.ticks_ms())
+            if left <= 0 or not self.poller.poll(left):
+                self.close()
+                raise MQTTError("timeout")
+            kind, body = self._read_packet()
+            if kind == want and (pid is None or body[:2] == pid.to_bytes(2, "big")):
+                return kind, body
+            msg = self._handle(kind, body)
+            if msg:
+                self.pending.append(msg)
+
+    def _read_packet(self):
+        # Fixed header (2.2): one byte of type and flags, then the remaining
+        # length in at most four bytes.
+        kind = self._read(1)[0]
+        size = 0
+        for shift in (0, 7, 14, 21):
+            byte = self._read(1)[0]
+            size |= (byte & 0x7F) << shift
+            if not byte & 0x80:
+                break
+        else:
+            raise MQTTError("lost", "bad-length")
+        self.last_heard = time.ticks_ms()
+        if kind & 0xF0 == PUBLISH and size > MAX_PAYLOAD:
+            while size:  # read it in small pieces and forget it
+                size -= len(self._read(min(size, 128)))
+            return kind, None
+        return kind, self._read(size)
+
+    def _read(self, n):
+        # Read exactly n bytes; recv may return fewer, and b"" means closed.
+        data = b""
+        while len(data) < n:
+            try:
+                chunk = self.sock.recv(n - len(data))
+            except OSError as e:
+                raise MQTTError("lost", _errno(e))
+            if not chunk:
+                raise MQTTError("lost", "closed")
+            data += chunk
+        return data
+
+    def _send(self, kind, body):
+        packet = bytes([kind]) + _length(len(body)) + body
+        try:
+            sent = 0
+            while sent < len(packet):  # send may take only part of it
+                sent += self.sock.send(packet[sent:])
+        except OSError as e:
+            raise MQTTError("lost", _errno(e))
+        self.last_sent = time.ticks_ms()
+
+    def _next_pid(self):
+        # Packet identifiers are 1..65535, never 0 (2.3.1).
+        self.pid = self.pid % 65535 + 1
+        return self.pid
+
+
+def _errno(e):
+    return e.args[0] if e.args else "error"
+
+
+def _timeout(e):
+    # MicroPython raises OSError(ETIMEDOUT=110); some ports say "timed out".
+    return _errno(e) in (110, "timed out")
