@@ -1,0 +1,38 @@
+// Shared-memory layout between the board's main-thread side (index.ts) and the interpreter's
+// worker (worker.mjs). Plain JavaScript so the worker can load it; layout.d.mts types it.
+
+/** Indices into the Int32Array control block. */
+export const CTL = Object.freeze({
+  /** Bumped (and notified) by the main thread on anything the worker may wait for. */
+  EVT: 0,
+  /** UART receive ring: bytes written (main) and read (worker), free-running counters. */
+  RX_HEAD: 1,
+  RX_TAIL: 2,
+  /** Ctrl-C arrived while Python code ran (the UART interrupt of a real board). */
+  INTR: 3,
+  /** The worker is inside the interpreter (Ctrl-C is then an interrupt, not a REPL byte). */
+  RUNNING: 4,
+  /** Bytes handed to the main thread for the UART and not yet taken by the link. */
+  TX_PENDING: 5,
+  /** Reply to the worker's last request: sequence, status, payload length. */
+  RPC_SEQ: 6,
+  RPC_STATUS: 7,
+  RPC_LEN: 8,
+  /** 0 free, 1 worker writing flash, 2 power is off (the worker must not start a flash write). */
+  FLASH_LOCK: 9,
+  /** Cut power during the next rename onto an existing file (test hook). */
+  CUT_ON_RENAME: 10,
+  /** Bytes lost because the receive ring was full. */
+  RX_OVERFLOW: 11,
+  /** Never changes: the worker waits on it when it must stop forever. */
+  HANG: 12,
+  SIZE: 16,
+});
+
+/**
+ * UART receive buffer. A real board holds a few hundred bytes (UART FIFO + the REPL's stdin ring);
+ * we allow 1 KB. Raw-paste flow control keeps a host well inside it.
+ */
+export const RX_CAP = 1024;
+/** Payload area for replies to the worker's requests (socket data, access point lists). */
+export const RPC_CAP = 64 * 1024;
