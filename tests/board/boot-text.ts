@@ -1,0 +1,72 @@
+// What each ROM prints on its UART after reset, at the ROM's baud (ESP8266: 74880 with its 26 MHz
+// crystal; ESP32: 115200). Wording from boot logs of real boards as quoted in esptool and
+// MicroPython issue reports (e.g. "ets Jan  8 2013,rst cause:2, boot mode:(3,6)", "rst:0x1
+// (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)", "invalid header: 0xffffffff").
+import type { ChipName } from './app.ts';
+import type { ImageCheck } from './image.ts';
+
+export type ResetCause = 'power-on' | 'external' | 'software' | 'watchdog';
+
+const hex = (n: number, width = 0): string => '0x' + (n >>> 0).toString(16).padStart(width, '0');
+
+function esp8266Cause(cause: ResetCause): number {
+  // rst cause: 1 power on, 2 external (EN pin), 4 watchdog; a software restart also reads 2
+  return cause === 'power-on' ? 1 : cause === 'watchdog' ? 4 : 2;
+}
+
+function esp32Cause(cause: ResetCause): string {
+  switch (cause) {
+    case 'power-on':
+    case 'external':
+      // The EN pin resets the chip like power-on.
+      return 'rst:0x1 (POWERON_RESET)';
+    case 'software':
+      return 'rst:0xc (SW_CPU_RESET)';
+    case 'watchdog':
+      return 'rst:0x10 (RTCWDT_RTC_RESET)';
+  }
+}
+
+export function downloadBanner(chip: ChipName, cause: ResetCause): string {
+  if (chip === 'esp8266') return `\r\n ets Jan  8 2013,rst cause:${esp8266Cause(cause)}, boot mode:(1,7)\r\n\r\n`;
+  return `ets Jun  8 2016 00:22:57\r\n\r\n${esp32Cause(cause)},boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\r\nwaiting for download\r\n`;
+}
+
+export function flashBootBanner(chip: ChipName, cause: ResetCause): string {
+  if (chip === 'esp8266') return `\r\n ets Jan  8 2013,rst cause:${esp8266Cause(cause)}, boot mode:(3,6)\r\n\r\n`;
+  return (
+    `ets Jun  8 2016 00:22:57\r\n\r\n${esp32Cause(cause)},boot:0x13 (SPI_FAST_FLASH_BOOT)\r\n` +
+    'configsip: 0, SPIWP:0xee\r\n' +
+    'clk_drv:0x00,q_drv:0x00,d_drv:0x00,cs0_drv:0x00,hd_drv:0x00,wp_drv:0x00\r\n' +
+    'mode:DIO, clock div:2\r\n'
+  );
+}
+
+/** The segment-by-segment load report, printed as the ROM copies a valid image. */
+export function loadLines(chip: ChipName, image: Extract<ImageCheck, { ok: true }>, imageOffset: number, flash: Uint8Array): string {
+  let s = '';
+  if (chip === 'esp8266') {
+    // The ESP8266 ROM reads flash 16 bytes at a time: "room" is what is left of the buffer when a
+    // segment starts, "tail" what its last read used, "chksum" the running checksum.
+    let sum = 0xef;
+    for (const seg of image.segments) {
+      const p = seg.offset - imageOffset;
+      for (let i = seg.offset; i < seg.offset + seg.length; i++) sum ^= flash[i]!;
+      s += `load ${hex(seg.addr, 8)}, len ${seg.length}, room ${16 - (p % 16)} \r\ntail ${(p + seg.length) % 16}\r\nchksum ${hex(sum, 2)}\r\n`;
+    }
+    return s + `csum ${hex(image.checksum, 2)}\r\n`;
+  }
+  for (const seg of image.segments) s += `load:${hex(seg.addr, 8)},len:${seg.length}\r\n`;
+  return s + `entry ${hex(image.entry, 8)}\r\n`;
+}
+
+/** What a board with no valid image at its boot offset prints before its watchdog resets it. */
+export function bootFailure(chip: ChipName, image: Extract<ImageCheck, { ok: false }>): string {
+  if (chip === 'esp8266') {
+    // The ROM gives up in ets_main.c and the watchdog resets it.
+    return image.reason === 'checksum' ? `${image.detail.replace('csum err', 'csum')}\r\n` : 'ets_main.c \r\n';
+  }
+  if (image.reason === 'magic') return `invalid header: ${hex(image.header, 8)}\r\n`;
+  if (image.reason === 'checksum') return `${image.detail}\r\nets_main.c 371 \r\n`;
+  return `flash read err, 1000\r\nets_main.c 371 \r\n`;
+}

@@ -1,0 +1,225 @@
+// createBoard(): the virtual board of CONTRACTS.md ("The virtual board"). One call builds the
+// chip, its flash, the cable and the host's port; the handles below are what tests, the
+// benchmarks and the adapters (RFC 2217, WebSocket bridge) use.
+import type { AccessPoint, BoardAppFactory, ChipName } from './app.ts';
+import { BoardCore, type BoardState } from './board.ts';
+import { CHIPS, Registers, parseMac } from './chip.ts';
+import { NorFlash } from './flash.ts';
+import { Link, type Direction, type FaultSpec } from './link.ts';
+import { VirtualSerialPort } from './port.ts';
+import { AutoReset, type ResetCircuit } from './reset-circuit.ts';
+
+export type { AccessPoint, BoardApp, BoardAppContext, BoardAppFactory, ChipName } from './app.ts';
+export type { BoardState } from './board.ts';
+export type { Direction, FaultSpec } from './link.ts';
+export type { ResetCircuit } from './reset-circuit.ts';
+export { VirtualSerialPort } from './port.ts';
+export { testImage, checkImage, buildImage, deflateRatio, TEST_IMAGE_SIZE } from './image.ts';
+export { eraseTimeMs, chipEraseTimeMs, programTimeMs, SECTOR_SIZE } from './flash.ts';
+export { ECHO_GREETING } from './echo-app.ts';
+
+export interface BoardOptions {
+  chip: ChipName;
+  /** bytes or '512KB' … '16MB'; default 4MB */
+  flashSize?: number | string;
+  /** 'aa:bb:cc:dd:ee:ff'; default per chip (Espressif OUI) */
+  mac?: string;
+  /** Wi-Fi access points the application can join (part 2) */
+  accessPoints?: AccessPoint[];
+  /** false = firmware without raw-paste mode (part 2); default true */
+  rawPaste?: boolean;
+  /** false = no DTR/RTS circuit (a bare module: only board.reset() resets it); default true */
+  autoReset?: boolean;
+  /** which circuit turns DTR/RTS into EN/IO0 when autoReset; default two-transistor (USB-UART) */
+  resetCircuit?: Exclude<ResetCircuit, 'none'>;
+  /** above this baud the link garbles (a cheap USB-UART or long wires); default 2 000 000 */
+  maxBaud?: number;
+  /** 1 = real time; 0.05 = twenty times faster (line and flash timings scale alike); default 1 */
+  timeScale?: number;
+  /** what runs after a normal boot; default an echo application */
+  app?: BoardAppFactory;
+  /** flash contents at power-on (written at offset 0) */
+  flashImage?: Uint8Array;
+}
+
+export interface FlashHandle {
+  readonly size: number;
+  /** the live bytes (SharedArrayBuffer-backed) */
+  readonly bytes: Uint8Array;
+  read(offset: number, length: number): Uint8Array;
+  /** Put bytes in flash as if a programmer had written them (no timing, no NOR rules). */
+  preload(offset: number, data: Uint8Array): void;
+  /** Erased (all 0xFF) between offset and offset+length? */
+  isErased(offset: number, length: number): boolean;
+  /** Modelled flash time spent so far (board ms, before timeScale). */
+  stats(): { eraseMs: number; programMs: number };
+}
+
+export interface FaultHandle {
+  drop(spec?: FaultSpec): void;
+  flip(spec?: FaultSpec): void;
+  /** Bytes stop moving (senders block once the buffers fill); clear() lets them go on. */
+  stall(direction?: Direction | 'both'): void;
+  /** Cable pulled: the port's streams error, the port is gone, the board loses power. */
+  unplug(): void;
+  /** Same board back: flash intact, it boots normally, the port can be opened again. */
+  replug(): void;
+  /** Remove drop/flip/stall. */
+  clear(): void;
+}
+
+export interface GpioHandle {
+  read(pin: number): 0 | 1;
+  /** Resolves when the pin is at `level`; rejects after timeoutMs (real ms). */
+  waitFor(pin: number, level: 0 | 1, timeoutMs?: number): Promise<void>;
+}
+
+export interface Board {
+  readonly chip: ChipName;
+  readonly mac: Uint8Array;
+  readonly options: Readonly<Required<Pick<BoardOptions, 'timeScale' | 'maxBaud' | 'autoReset' | 'rawPaste'>>>;
+  /** Web-Serial-shaped port: `new Transport(board.port)` works unchanged */
+  readonly port: VirtualSerialPort;
+  readonly flash: FlashHandle;
+  readonly gpio: GpioHandle;
+  readonly faults: FaultHandle;
+  /** what the board is doing */
+  readonly state: BoardState;
+  /** Resolves when the board reaches `state`; rejects after timeoutMs (real ms). */
+  waitForState(state: BoardState, timeoutMs?: number): Promise<void>;
+  /** The buttons: RESET alone boots normally, RESET with BOOT held enters download mode. */
+  reset(opts?: { download?: boolean }): void;
+  /** The UART's current baud on the board side. */
+  readonly baud: number;
+  /** Power off for good: stops the application and timers. */
+  close(): Promise<void>;
+}
+
+export function parseFlashSize(v: number | string | undefined): number {
+  if (v === undefined) return 4 * 1024 * 1024;
+  if (typeof v === 'number') return v;
+  const m = /^(\d+)\s*(KB|MB)$/i.exec(v.trim());
+  if (!m) throw new RangeError(`bad flash size ${v}`);
+  return Number(m[1]) * (m[2]!.toUpperCase() === 'KB' ? 1024 : 1024 * 1024);
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
+
+export function createBoard(options: BoardOptions): Board {
+  const spec = CHIPS[options.chip];
+  if (!spec) throw new RangeError(`unknown chip ${String(options.chip)}`);
+  const timeScale = options.timeScale ?? 1;
+  const maxBaud = options.maxBaud ?? 2_000_000;
+  const autoReset = options.autoReset ?? true;
+  const rawPaste = options.rawPaste ?? true;
+  const mac = parseMac(options.mac ?? spec.defaultMac);
+  const flash = new NorFlash(parseFlashSize(options.flashSize));
+  if (options.flashImage) flash.bytes.set(options.flashImage.subarray(0, flash.size), 0);
+  const link = new Link({ timeScale, maxBaud });
+  const regs = new Registers(spec, mac, flash.size, () => link.boardBaud);
+  const core = new BoardCore({
+    spec,
+    mac,
+    flash,
+    regs,
+    link,
+    timeScale,
+    accessPoints: options.accessPoints ?? [],
+    rawPaste,
+    ...(options.app ? { app: options.app } : {}),
+  });
+  const circuit = new AutoReset(autoReset ? (options.resetCircuit ?? 'two-transistor') : 'none');
+  let en = true;
+  let closed = false;
+
+  const onSignals = (dtr: boolean, rts: boolean): void => {
+    if (closed) return;
+    const pins = circuit.apply({ dtr, rts });
+    if (pins.en === en) return;
+    en = pins.en;
+    if (!en) {
+      core.hold();
+    } else {
+      // The ROM samples GPIO0 as EN rises: low = download mode.
+      circuit.consumed();
+      core.boot(!pins.io0, 'external');
+    }
+  };
+
+  const info = options.resetCircuit === 'usb-serial-jtag' ? { usbVendorId: 0x303a, usbProductId: 0x1001 } : spec.usb;
+  const port = new VirtualSerialPort({ link, info, signals: onSignals });
+
+  // Power on.
+  core.boot(false, 'power-on');
+
+  const board: Board = {
+    chip: spec.name,
+    mac,
+    options: { timeScale, maxBaud, autoReset, rawPaste },
+    port,
+    flash: {
+      size: flash.size,
+      bytes: flash.bytes,
+      read: (o, l) => flash.read(o, l),
+      preload: (o, d) => {
+        if (!flash.inRange(o, d.length)) throw new RangeError('preload outside flash');
+        flash.bytes.set(d, o);
+      },
+      isErased: (o, l) => flash.isBlank(o, l),
+      stats: () => ({ eraseMs: flash.eraseMs, programMs: flash.programMs }),
+    },
+    gpio: {
+      read: (pin) => core.getGpio(pin),
+      waitFor: (pin, level, timeoutMs = 10_000) => withTimeout(core.waitGpio(pin, level), timeoutMs, `GPIO${pin}=${level}`),
+    },
+    faults: {
+      drop: (spec = {}) => link.wires(spec.direction).forEach((w) => w.addFault('drop', spec)),
+      flip: (spec = {}) => link.wires(spec.direction).forEach((w) => w.addFault('flip', spec)),
+      stall: (direction = 'both') => link.wires(direction).forEach((w) => w.stall()),
+      clear: () => link.wires('both').forEach((w) => w.clear()),
+      unplug: () => {
+        port.unplug();
+        en = true;
+        core.hold('off');
+      },
+      replug: () => {
+        if (port.connected) return;
+        port.replug();
+        en = true;
+        core.boot(false, 'power-on');
+      },
+    },
+    get state() {
+      return core.state;
+    },
+    waitForState: (s, timeoutMs = 10_000) => withTimeout(core.whenState(s), timeoutMs, `board state ${s}`),
+    reset: (opts = {}) => {
+      if (closed || !port.connected) return;
+      core.boot(opts.download ?? false, 'external');
+    },
+    get baud() {
+      return link.boardBaud;
+    },
+    close: async () => {
+      closed = true;
+      core.hold('off');
+      link.toBoard.kill(new Error('board closed'));
+      link.toHost.kill(new Error('board closed'));
+    },
+  };
+  return board;
+}
