@@ -75,6 +75,18 @@ const DATASIZE_8 = 8;
 const PARITY_NONE = 1;
 const STOPSIZE_1 = 1;
 
+/**
+ * How long a DTR raise that would let the chip out of reset waits for the RTS drop that follows
+ * it in esptool's classic reset. RFC 2217 carries DTR and RTS as separate commands, and pyserial
+ * waits for each acknowledgement (polling every 50 ms), so the two arrive 50–100 ms apart; the
+ * board's EN pin rises within about a millisecond of RTS letting go, long before IO0 is pulled
+ * low. On real boards this is esptool issue #383 ("automatic resetting due to network latency"),
+ * which esptool's own esp_rfc2217_server works around by replaying the reset locally. This
+ * server applies the two changes together instead, as a local port does in one TIOCMSET
+ * (esptool's UnixTightReset), and otherwise passes DTR and RTS through as they come.
+ */
+const RESET_RELEASE_HOLD_MS = 500;
+
 /** Above this many bytes waiting for the board we stop reading the socket (TCP pushes back). */
 const QUEUE_HIGH_WATER = 64 * 1024;
 
@@ -97,6 +109,8 @@ export interface Rfc2217Server {
   /** `rfc2217://127.0.0.1:<port>`, what pyserial and esptool.py take as a port name. */
   readonly url: string;
   readonly tcpPort: number;
+  /** Resolves once no client is connected and the board port is closed again. */
+  whenIdle(): Promise<void>;
   /** Stops listening, drops the client and closes the board port. */
   close(): Promise<void>;
 }
@@ -134,6 +148,9 @@ export async function startRfc2217Server(options: Rfc2217ServerOptions): Promise
   return {
     url: `rfc2217://${host}:${tcpPort}`,
     tcpPort,
+    async whenIdle() {
+      for (let session = active; session !== null; session = active) await session.ended;
+    },
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       active?.drop();
@@ -156,7 +173,10 @@ function drained(socket: Socket): Promise<void> {
   });
 }
 
-type Op = { kind: 'write'; bytes: Uint8Array } | { kind: 'task'; run: () => Promise<void> };
+type Op =
+  | { kind: 'write'; bytes: Uint8Array }
+  /** `control` marks SET-CONTROL, which deals with a held DTR raise itself. */
+  | { kind: 'task'; run: () => Promise<void>; control?: boolean };
 
 /** One client connection: telnet negotiation, the com-port commands, and the data both ways. */
 class Session {
@@ -182,6 +202,8 @@ class Session {
 
   /** Signal levels the client set, applied again whenever the port is (re)opened. */
   private readonly signals: SerialSignals = {};
+  /** A DTR raise not yet applied (RESET_RELEASE_HOLD_MS), with its deadline. */
+  private heldRelease: ReturnType<typeof setTimeout> | null = null;
   private modemStateMask = 255; // RFC 2217, p. 11: "The initial MODEMSTATE-MASK … is 255."
   private lineStateMask = 0; // RFC 2217, p. 10: "The initial LINESTATE-MASK … is 0."
   private comPortAgreed = false;
@@ -282,7 +304,11 @@ class Session {
         this.enqueueTask(async () => this.reply(CPO.SET_STOPSIZE, Uint8Array.of(STOPSIZE_1)));
         break;
       case CPO.SET_CONTROL:
-        this.enqueueTask(async () => this.reply(CPO.SET_CONTROL, Uint8Array.of(await this.control(first))));
+        this.enqueue({
+          kind: 'task',
+          control: true,
+          run: async () => this.reply(CPO.SET_CONTROL, Uint8Array.of(await this.control(first))),
+        });
         break;
       case CPO.NOTIFY_LINESTATE:
         // A poll (pyserial's server reads it so too): nothing is lost or broken on this line;
@@ -333,15 +359,34 @@ class Session {
   private async control(value: number): Promise<number> {
     switch (value) {
       case CONTROL.DTR_ON:
-      case CONTROL.DTR_OFF:
-        await this.setSignals({ dataTerminalReady: value === CONTROL.DTR_ON });
+        if (this.signals.requestToSend === true && this.signals.dataTerminalReady === false && this.heldRelease === null) {
+          // RTS holds the chip in reset and DTR is about to go up: see RESET_RELEASE_HOLD_MS.
+          // The client is told it is done; the board gets it with the RTS drop, or on its own
+          // once the hold runs out or anything else comes first.
+          this.signals.dataTerminalReady = true;
+          this.heldRelease = setTimeout(() => this.enqueueTask(async () => undefined), RESET_RELEASE_HOLD_MS);
+          return value;
+        }
+        await this.releaseHeld();
+        await this.setSignals({ dataTerminalReady: true });
         return value;
-      case CONTROL.RTS_ON:
       case CONTROL.RTS_OFF:
-        await this.setSignals({ requestToSend: value === CONTROL.RTS_ON });
+        if (this.heldRelease !== null) {
+          clearTimeout(this.heldRelease);
+          this.heldRelease = null;
+          await this.setSignals({ dataTerminalReady: true, requestToSend: false });
+          return value;
+        }
+        await this.setSignals({ requestToSend: false });
+        return value;
+      case CONTROL.DTR_OFF:
+      case CONTROL.RTS_ON:
+        await this.releaseHeld();
+        await this.setSignals(value === CONTROL.DTR_OFF ? { dataTerminalReady: false } : { requestToSend: true });
         return value;
       case CONTROL.BREAK_ON:
       case CONTROL.BREAK_OFF:
+        await this.releaseHeld();
         await this.setSignals({ break: value === CONTROL.BREAK_ON });
         return value;
       // Until a client sets them, the lines are as a freshly opened port leaves them: asserted
@@ -363,6 +408,15 @@ class Session {
       default:
         return CONTROL.FLOW_NONE;
     }
+  }
+
+  /** Applies a held DTR raise now (before any other command or data reaches the board). */
+  private async releaseHeld(): Promise<void> {
+    if (this.heldRelease === null) return;
+    clearTimeout(this.heldRelease);
+    this.heldRelease = null;
+    await this.ensureOpen();
+    await this.port.setSignals({ dataTerminalReady: true });
   }
 
   private async setSignals(change: SerialSignals): Promise<void> {
@@ -409,9 +463,11 @@ class Session {
         if (op.kind === 'write') {
           this.queuedBytes -= op.bytes.length;
           this.resumeSocket();
+          await this.releaseHeld();
           await this.ensureOpen();
           await this.writer?.write(op.bytes);
         } else {
+          if (op.control !== true) await this.releaseHeld();
           await op.run();
         }
       }
@@ -498,6 +554,8 @@ class Session {
     this.tearingDown ??= (async () => {
       this.disconnected = true;
       this.queue = [];
+      if (this.heldRelease !== null) clearTimeout(this.heldRelease);
+      this.heldRelease = null;
       this.suspended?.resume();
       // A write still pacing out to the board is abandoned, as closing a tty flushes it.
       await this.writer?.abort().catch(() => undefined);

@@ -8,11 +8,10 @@ import type { IncomingMessage } from 'node:http';
 import type { SerialPortLike } from './port-like.ts';
 import type { BridgeMessage, PageMessage, WireError } from './page/bridge-protocol.ts';
 
-/** What the bridge needs of a board: its port, and where it can, its plug and GPIO changes. */
+/** What the bridge needs of a board: its port (whose `disconnect`/`connect` events, as Web
+ *  Serial fires them, tell of unplug and replug), and where it has them, its GPIO changes. */
 export interface BridgedBoard {
-  port: SerialPortLike;
-  /** Calls back on unplug (false) and replug (true); returns an unsubscribe. */
-  watchPlug?(listener: (plugged: boolean) => void): () => void;
+  port: SerialPortLike & Partial<Pick<EventTarget, 'addEventListener' | 'removeEventListener'>>;
   /** Calls back on each GPIO level change; returns an unsubscribe. */
   watchGpio?(listener: (pin: number, level: 0 | 1) => void): () => void;
   /** Current levels of the pins worth showing, sent to a page when it connects. */
@@ -107,8 +106,17 @@ class PortSession {
     for (const { pin, level } of board.gpioLevels?.() ?? []) send(ws, { t: 'gpio', pin, level });
     const gpio = board.watchGpio?.((pin, level) => send(ws, { t: 'gpio', pin, level }));
     if (gpio) this.unsubscribe.push(gpio);
-    const plug = board.watchPlug?.((plugged) => (plugged ? this.onReplug() : this.onUnplug()));
-    if (plug) this.unsubscribe.push(plug);
+    const port = board.port;
+    if (port.addEventListener && port.removeEventListener) {
+      const unplugged = (): void => this.onUnplug();
+      const replugged = (): void => this.onReplug();
+      port.addEventListener('disconnect', unplugged);
+      port.addEventListener('connect', replugged);
+      this.unsubscribe.push(() => {
+        port.removeEventListener?.('disconnect', unplugged);
+        port.removeEventListener?.('connect', replugged);
+      });
+    }
 
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (isBinary) this.enqueue(() => this.write(toBytes(data)));
