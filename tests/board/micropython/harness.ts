@@ -31,6 +31,11 @@ export class TestBoard {
     this.accessPoints = opts.accessPoints ?? [];
   }
 
+  /** The app running now. */
+  get current(): BoardApp | undefined {
+    return this.app;
+  }
+
   async powerOn(): Promise<void> {
     this.app = await this.factory({
       chip: this.chip,
@@ -97,6 +102,17 @@ export class TestBoard {
       });
     }
     return this.text;
+  }
+
+  /** Resolves when more output (or a GPIO change) arrives, or after `timeoutMs`. */
+  nextOutput(timeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, timeoutMs);
+      this.waiters.push(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
   }
 
   /** Waits until a GPIO reads `level`. */

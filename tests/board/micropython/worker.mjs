@@ -82,7 +82,8 @@ function outByte(c) {
   if (c === 10 && lastByte !== 13) push(13);
   push(c);
   lastByte = c;
-  if (txLen >= TX_FLUSH_AT) {
+  // Line by line, so what a board would have sent before code that never returns is sent too.
+  if (c === 10 || txLen >= TX_FLUSH_AT) {
     flushTx(false);
     waitTxRoom();
   }

@@ -68,10 +68,12 @@ def setup():
         if level == 0:
             top = name.split(".")[0]
             if top not in _ALLOWED and not _on_fs(top):
-                if top[:1] == "u" and top[1:] in _ALLOWED:
-                    name = name[1:]
-                else:
+                if top[:1] != "u" or top[1:] not in _ALLOWED:
                     raise ImportError("no module named '%s'" % name)
+                try:
+                    return orig(name, globals, locals, fromlist, level)
+                except ImportError:
+                    name = name[1:]
         return orig(name, globals, locals, fromlist, level)
 
     builtins.__import__ = board_import
