@@ -72,8 +72,11 @@ const REQUIRED = ['name', 'ws', 'command', 'reply', 'status', 'state', 'on', 'of
 export function parsePairingLink(input: string): PairingResult {
   const query = pairingQueryOf(input.trim());
   if (query === null) return { ok: false, issues: [{ code: 'not-a-pairing-link' }] };
-  const q = new URLSearchParams(query);
+  return parsePairingParams(new URLSearchParams(query));
+}
 
+/** The same, for the query the router has already split off `#/pair?…`. */
+export function parsePairingParams(q: URLSearchParams): PairingResult {
   const version = q.get('v');
   if (version !== PAIRING_VERSION) return { ok: false, issues: [{ code: 'unsupported-version', version }] };
 

@@ -1,22 +1,430 @@
-// The Remote view: switches the lamp over MQTT. The remote issue builds its body on src/lamp/.
-import { LitElement, html } from 'lit';
-import { customElement, property } from 'lit/decorators.js';
+// The Remote view: several lamps, each with a big switch and On/Off buttons, its state, the last
+// answer with its time, online badge, connection status and message log; its settings; a QR code
+// to pair a phone; and the #/pair?… flow that adds a lamp after a confirmation.
+// All MQTT is in src/lamp/remote.ts; this renders its snapshots and asks it to act.
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import { parsePairingParams, type PairingResult } from '../lamp/pairing.ts';
+import type { LampRemote, RemoteSnapshot } from '../lamp/remote.ts';
+import { exportLamps, importLamps } from '../lamp/settings-store.ts';
+import { defaultSettings, type LampSettings } from '../lamp/settings.ts';
 import { LocaleController, t } from './locale.ts';
+import { clock, connectionText, failureText, outcomeText, pairingIssueText, presenceText } from './remote-text.ts';
+import { session } from './remote-session.ts';
 import { viewStyles } from './view-styles.ts';
+import './lamp-switch.ts';
+import './message-log.ts';
+import './lamp-settings-form.ts';
+
+/** A sentence to show once after a hash change re-creates the view (e.g. "Teras was added"). */
+let noticeForNextView = '';
+/** Which lamp was shown last, across view changes. */
+let lastSelected = '';
 
 @customElement('nyala-remote-view')
 export class RemoteView extends LitElement {
   private readonly locale = new LocaleController(this);
   /** Set when the page was opened from a pairing link (#/pair?…). */
   @property({ attribute: false }) pairParams?: URLSearchParams;
+  @state() private selected = lastSelected;
+  @state() private editing: { lamp: LampSettings; isNew: boolean } | null = null;
+  @state() private showQr = false;
+  @state() private notice = noticeForNextView;
+  private pairing: PairingResult | null = null;
+  private offSession?: () => void;
+  private ticker?: ReturnType<typeof setInterval>;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    noticeForNextView = '';
+    session.ensureStarted();
+    this.offSession = session.onChange(() => this.requestUpdate());
+    // The reconnect countdown is the only text that changes with time alone.
+    this.ticker = setInterval(() => {
+      if (this.current()?.snapshot.connection.state === 'reconnecting') this.requestUpdate();
+    }, 1000);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.offSession?.();
+    clearInterval(this.ticker);
+  }
+
+  override willUpdate(changed: Map<string, unknown>) {
+    if (changed.has('pairParams')) this.pairing = this.pairParams ? parsePairingParams(this.pairParams) : null;
+    if (!session.lamps.some((l) => l.key === this.selected)) this.selected = session.lamps[0]?.key ?? '';
+    lastSelected = this.selected;
+  }
+
+  private current(): LampRemote | undefined {
+    return session.remote(this.selected);
+  }
 
   override render() {
     const s = t().remote;
+    const lamp = session.lamps.find((l) => l.key === this.selected);
     return html`
       <h1 tabindex="-1">${s.title}</h1>
-      <p>${s.intro}</p>
+      ${this.notice ? html`<p class="callout" role="status">${this.notice}</p>` : nothing}
+      ${this.pairing ? this.renderPairing(this.pairing) : nothing}
+      ${this.renderLampTabs()}
+      ${this.editing
+        ? html`<h2>${s.settings}</h2>
+            <nyala-lamp-settings-form
+              .settings=${this.editing.lamp}
+              ?removable=${!this.editing.isNew}
+              @save=${(e: CustomEvent<LampSettings>) => void this.saveLamp(e.detail)}
+              @cancel=${() => (this.editing = null)}
+              @remove=${() => void this.removeLamp()}
+            ></nyala-lamp-settings-form>`
+        : lamp
+          ? this.renderLamp(lamp)
+          : this.pairing?.ok
+            ? nothing
+            : html`<p>${s.intro}</p>
+                <p>${s.noLamps}</p>`}
+      ${this.editing ? nothing : this.renderFiles()}
     `;
   }
 
-  static override styles = viewStyles;
+  private renderLampTabs() {
+    const s = t().remote;
+    if (session.lamps.length === 0 && !this.editing) {
+      return html`<button class="primary" @click=${this.addLamp}>${s.addLamp}</button>`;
+    }
+    return html`<div class="lamps" role="group" aria-label=${s.lampsLabel}>
+      ${session.lamps.map((l) => {
+        const presence = session.remote(l.key)?.snapshot.presence ?? 'unknown';
+        return html`<button
+          class="lamp-tab"
+          aria-pressed=${l.key === this.selected ? 'true' : 'false'}
+          @click=${() => {
+            this.selected = l.key;
+            this.editing = null;
+            this.showQr = false;
+          }}
+        >
+          <span class=${`dot ${presence}`} aria-hidden="true"></span>${l.name}
+        </button>`;
+      })}
+      <button class="lamp-tab" @click=${this.addLamp}>+ ${s.addLamp}</button>
+    </div>`;
+  }
+
+  private renderLamp(lamp: LampSettings) {
+    const s = t().remote;
+    const remote = session.remote(lamp.key);
+    if (!remote) return nothing;
+    const snap = remote.snapshot;
+    const connected = snap.connection.state === 'connected';
+    return html`
+      <section class="panel" aria-label=${lamp.name}>
+        <dl class="status">
+          <div>
+            <dt>${s.brokerStatus}</dt>
+            <dd data-testid="connection" data-state=${snap.connection.state}>${this.renderConnection(snap)}</dd>
+          </div>
+          <div>
+            <dt>${s.lampStatus}</dt>
+            <dd><span class=${`badge ${snap.presence}`} data-testid="presence">${presenceText(snap.presence)}</span></dd>
+          </div>
+          <div>
+            <dt>${s.lastReply}</dt>
+            <dd data-testid="last-reply">
+              ${snap.lastReply ? s.replyAt(snap.lastReply.text, clock(snap.lastReply.at)) : s.noReplyYet}
+            </dd>
+          </div>
+        </dl>
+        <p class="state" data-testid="lamp-state" role="status" aria-live="polite">${this.stateText(snap)}</p>
+        ${snap.lastOutcome && snap.lastOutcome.result !== 'confirmed' && snap.power.state !== 'pending'
+          ? html`<p class="callout" role="alert" data-testid="outcome">${outcomeText(snap.lastOutcome)}</p>`
+          : nothing}
+        <div class="controls">
+          <nyala-lamp-switch
+            .power=${snap.power}
+            label=${s.switchLabel(lamp.name)}
+            ?disabled=${!connected}
+            @toggle=${() => void remote.toggle()}
+          ></nyala-lamp-switch>
+          <div class="buttons">
+            <button class="primary" ?disabled=${!connected} @click=${() => void remote.command('on')}>${s.turnOn}</button>
+            <button ?disabled=${!connected} @click=${() => void remote.command('off')}>${s.turnOff}</button>
+          </div>
+        </div>
+      </section>
+      <details>
+        <summary>${s.log}</summary>
+        <nyala-message-log .entries=${snap.log}></nyala-message-log>
+      </details>
+      <details @toggle=${(e: Event) => (this.showQr = (e.target as HTMLDetailsElement).open)}>
+        <summary>${s.pairShow}</summary>
+        ${this.showQr ? html`${this.loadQr()}<nyala-pair-qr .settings=${lamp}></nyala-pair-qr>` : nothing}
+      </details>
+      <p><button @click=${() => (this.editing = { lamp, isNew: false })}>${s.editSettings}</button></p>
+    `;
+  }
+
+  private qrLoading = false;
+  /** The QR element (and qrcode) load only when someone opens the pairing section. */
+  private loadQr() {
+    if (!this.qrLoading) {
+      this.qrLoading = true;
+      void import('./pair-qr.ts');
+    }
+    return nothing;
+  }
+
+  private renderConnection(snap: RemoteSnapshot) {
+    const s = t().remote;
+    const c = snap.connection;
+    const text = connectionText(c);
+    if (c.state === 'reconnecting') {
+      return html`${text}
+        <button class="small" @click=${() => this.current()?.wake('online')}>${s.retryNow}</button>`;
+    }
+    if (c.state === 'failed') return html`${text}: ${failureText(c.reason)}`;
+    return text;
+  }
+
+  private stateText(snap: RemoteSnapshot): string {
+    const s = t().remote;
+    switch (snap.power.state) {
+      case 'on':
+        return s.stateOn;
+      case 'off':
+        return s.stateOff;
+      case 'unknown':
+        return s.stateUnknown;
+      case 'pending':
+        return s.statePending(snap.power.want);
+    }
+  }
+
+  private renderPairing(result: PairingResult) {
+    const s = t().remote;
+    if (!result.ok) {
+      return html`<section class="callout" role="alert" data-testid="pair-invalid">
+        <p>${s.pairInvalid}</p>
+        <ul>
+          ${result.issues.map((i) => html`<li>${pairingIssueText(i)}</li>`)}
+        </ul>
+      </section>`;
+    }
+    const l = result.settings;
+    return html`<section class="pair" aria-labelledby="pair-title">
+      <h2 id="pair-title">${s.pairTitle}</h2>
+      <p>${s.pairIntro}</p>
+      <dl>
+        <dt>${s.name}</dt>
+        <dd>${l.name}</dd>
+        <dt>${s.wsUrl}</dt>
+        <dd>${l.broker.ws}</dd>
+        <dt>${s.topicCommand}</dt>
+        <dd>${l.topics.command}</dd>
+        <dt>${s.topicReply}</dt>
+        <dd>${l.topics.reply}</dd>
+      </dl>
+      ${result.carriedCredentials ? html`<p>${s.pairCarriesCredentials}</p>` : nothing}
+      <div class="buttons">
+        <button class="primary" @click=${() => void this.confirmPairing(l)}>${s.pairAdd}</button>
+        <button @click=${() => (location.hash = '#/remote')}>${s.cancel}</button>
+      </div>
+    </section>`;
+  }
+
+  private async confirmPairing(lamp: LampSettings) {
+    // The same lamp paired twice replaces the first (same topics on the same broker).
+    const same = session.lamps.find((l) => l.broker.ws === lamp.broker.ws && l.topics.command === lamp.topics.command);
+    const toSave = same ? { ...lamp, key: same.key } : lamp;
+    await session.put(toSave);
+    lastSelected = toSave.key;
+    noticeForNextView = t().remote.pairAdded(lamp.name);
+    location.hash = '#/remote';
+  }
+
+  private readonly addLamp = () => {
+    this.editing = { lamp: defaultSettings({ name: `${t().remote.lampStatus} ${session.lamps.length + 1}` }), isNew: true };
+  };
+
+  private async saveLamp(lamp: LampSettings) {
+    await session.put(lamp);
+    this.selected = lamp.key;
+    this.editing = null;
+  }
+
+  private async removeLamp() {
+    if (!this.editing) return;
+    await session.remove(this.editing.lamp.key);
+    this.editing = null;
+  }
+
+  private renderFiles() {
+    const s = t().remote;
+    return html`<div class="files">
+      ${session.lamps.length > 0 ? html`<button class="small" @click=${this.exportFile}>${s.exportLamps}</button>` : nothing}
+      <label class="button small">
+        ${s.importLamps}
+        <input type="file" accept="application/json,.json" hidden @change=${this.importFile} />
+      </label>
+    </div>`;
+  }
+
+  private readonly exportFile = () => {
+    const blob = new Blob([exportLamps(session.lamps, { includeSecrets: false })], { type: 'application/json' });
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = 'nyala-lamps.json';
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+  };
+
+  private readonly importFile = async (e: Event) => {
+    const input = e.target as HTMLInputElement;
+    const file = input.files?.[0];
+    input.value = '';
+    if (!file) return;
+    const result = importLamps(await file.text());
+    if (!result.ok) {
+      this.notice = t().remote.importFailed;
+      return;
+    }
+    for (const lamp of result.lamps) await session.put(lamp);
+    this.notice = t().remote.importDone(result.lamps.length);
+  };
+
+  static override styles = [
+    viewStyles,
+    css`
+      h2 {
+        font-size: 1.15rem;
+      }
+      .lamps {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem;
+        margin-bottom: 0.75rem;
+      }
+      .lamp-tab[aria-pressed='true'] {
+        border-color: var(--accent, #fca311);
+        box-shadow: inset 0 -3px 0 var(--accent, #fca311);
+        font-weight: 600;
+      }
+      .dot {
+        display: inline-block;
+        width: 0.6rem;
+        height: 0.6rem;
+        border-radius: 50%;
+        margin-right: 0.4rem;
+        background: var(--muted, #888);
+      }
+      .dot.online,
+      .badge.online {
+        background: #2a9d4b;
+        color: #fff;
+      }
+      .dot.offline,
+      .badge.offline {
+        background: #b3261e;
+        color: #fff;
+      }
+      .badge {
+        padding: 0.1rem 0.6rem;
+        border-radius: 1rem;
+        background: light-dark(#e3e6ec, #2b3550);
+        font-weight: 600;
+      }
+      .panel {
+        display: flex;
+        flex-direction: column;
+        gap: 0.5rem;
+      }
+      .status {
+        display: grid;
+        grid-template-columns: repeat(auto-fit, minmax(10rem, 1fr));
+        gap: 0.5rem;
+        margin: 0;
+      }
+      .status dt {
+        color: var(--muted, #666);
+        font-size: 0.85rem;
+      }
+      .status dd {
+        margin: 0;
+      }
+      .state {
+        font-size: 1.2rem;
+        font-weight: 600;
+        margin: 0.25rem 0;
+      }
+      .controls {
+        display: flex;
+        flex-direction: column;
+        align-items: center;
+        gap: 1rem;
+        padding: 1rem 0;
+      }
+      .buttons {
+        display: flex;
+        gap: 0.75rem;
+        justify-content: center;
+      }
+      .buttons button {
+        min-width: 7rem;
+        justify-content: center;
+      }
+      button:disabled {
+        opacity: 0.5;
+        cursor: not-allowed;
+      }
+      .small {
+        min-height: 44px;
+        padding: 0.25rem 0.75rem;
+      }
+      details {
+        margin: 0.75rem 0;
+      }
+      summary {
+        min-height: 44px;
+        display: flex;
+        align-items: center;
+        cursor: pointer;
+        font-weight: 600;
+      }
+      .pair {
+        border: 2px solid var(--accent, #fca311);
+        border-radius: 0.75rem;
+        padding: 0.5rem 1rem 1rem;
+        margin-bottom: 1rem;
+      }
+      .pair dd {
+        margin: 0 0 0.4rem;
+        word-break: break-all;
+      }
+      .pair dt {
+        color: var(--muted, #666);
+        font-size: 0.85rem;
+      }
+      .files {
+        display: flex;
+        gap: 0.5rem;
+        flex-wrap: wrap;
+        margin-top: 1rem;
+      }
+      /* On a phone the switch sits low on the screen, where the thumb rests, and stays in view
+         just above the bottom navigation whatever notices push the page down. */
+      @media (max-width: 48rem) {
+        .panel {
+          min-height: calc(100dvh - 16rem);
+        }
+        .controls {
+          margin-top: auto;
+          position: sticky;
+          bottom: calc(3.5rem + env(safe-area-inset-bottom));
+          background: var(--paper, Canvas);
+          padding: 0.75rem 0;
+        }
+      }
+    `,
+  ];
 }

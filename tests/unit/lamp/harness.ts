@@ -87,6 +87,8 @@ export interface FirmwareOptions {
   replies?: Replies;
   /** online, but never answers commands (a hung main loop) */
   silent?: boolean;
+  /** answers this long after a command, as a slow board on a busy network would */
+  delayMs?: number;
 }
 
 /**
@@ -127,9 +129,13 @@ export class FakeFirmwareClient {
       this.commands.push(text);
       this.notify();
       if (this.options.silent || (text !== 'on' && text !== 'off')) return;
-      this.lamp = text;
-      client.publish(topics.reply, text === 'on' ? replies.on : replies.off, { qos: 0 });
-      client.publish(topics.state, text, { qos: 0, retain: true });
+      const answer = () => {
+        this.lamp = text;
+        client.publish(topics.reply, text === 'on' ? replies.on : replies.off, { qos: 0 });
+        client.publish(topics.state, text, { qos: 0, retain: true });
+      };
+      if (this.options.delayMs) setTimeout(answer, this.options.delayMs);
+      else answer();
     });
     await this.whenReady(1);
   }

@@ -1,0 +1,208 @@
+// A lamp's settings as the remote needs them: name, broker, topics, answers. (The upload issue's
+// board form adds Wi-Fi and the pin on top of the same model.) Saving validates first and shows
+// each problem beside its field.
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import {
+  BROKER_PRESETS,
+  TUTORIAL_TOPICS,
+  applyBrokerPreset,
+  deviceTopics,
+  validateSettings,
+  type BrokerPresetId,
+  type LampSettings,
+  type SettingsField,
+  type SettingsIssue,
+} from '../lamp/settings.ts';
+import { LocaleController, t } from './locale.ts';
+import { issueText } from './remote-text.ts';
+import { viewStyles } from './view-styles.ts';
+
+@customElement('nyala-lamp-settings-form')
+export class LampSettingsForm extends LitElement {
+  private readonly locale = new LocaleController(this);
+  @property({ attribute: false }) settings?: LampSettings;
+  /** an existing lamp can be removed; a new one only cancelled */
+  @property({ type: Boolean }) removable = false;
+  @state() private draft?: LampSettings;
+  @state() private issues: SettingsIssue[] = [];
+
+  override willUpdate(changed: Map<string, unknown>) {
+    if (changed.has('settings') && this.settings) {
+      this.draft = structuredClone(this.settings);
+      this.issues = [];
+    }
+  }
+
+  private edit(change: (d: LampSettings) => void) {
+    if (!this.draft) return;
+    const next = structuredClone(this.draft);
+    change(next);
+    this.draft = next;
+  }
+
+  private save(e: Event) {
+    e.preventDefault();
+    if (!this.draft) return;
+    this.issues = validateSettings(this.draft, { purpose: 'remote', pageIsSecure: location.protocol === 'https:' });
+    if (this.issues.length > 0) {
+      void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+      return;
+    }
+    this.dispatchEvent(new CustomEvent<LampSettings>('save', { detail: this.draft, bubbles: true, composed: true }));
+  }
+
+  private field(field: SettingsField, label: string, value: string, set: (d: LampSettings, v: string) => void, type = 'text') {
+    const errors = this.issues.filter((i) => i.field === field);
+    const id = field.replace('.', '-');
+    return html`<label for=${id}>${label}</label>
+      <input
+        id=${id}
+        name=${field}
+        type=${type}
+        .value=${value}
+        autocomplete="off"
+        spellcheck="false"
+        aria-invalid=${errors.length > 0 ? 'true' : 'false'}
+        aria-describedby=${errors.length > 0 ? `${id}-error` : nothing}
+        @input=${(e: Event) => this.edit((d) => set(d, (e.target as HTMLInputElement).value))}
+      />
+      ${errors.length > 0 ? html`<p class="error" id=${`${id}-error`}>${errors.map(issueText).join(' ')}</p>` : nothing}`;
+  }
+
+  override render() {
+    const d = this.draft;
+    if (!d) return nothing;
+    const s = t().remote;
+    const preset = BROKER_PRESETS.find((p) => p.id === d.broker.preset);
+    return html`<form @submit=${this.save} novalidate>
+      ${this.field('name', s.name, d.name, (x, v) => (x.name = v))}
+      <fieldset>
+        <legend>${s.broker}</legend>
+        <label for="preset">${s.broker}</label>
+        <select
+          id="preset"
+          .value=${d.broker.preset}
+          @change=${(e: Event) =>
+            this.edit((x) => (x.broker = applyBrokerPreset(x.broker, (e.target as HTMLSelectElement).value as BrokerPresetId)))}
+        >
+          ${BROKER_PRESETS.map(
+            (p) => html`<option value=${p.id} ?selected=${p.id === d.broker.preset}>${p.id === 'custom' ? s.presetCustom : p.host}</option>`,
+          )}
+        </select>
+        ${preset?.public ? html`<p class="callout">${s.publicBrokerWarning}</p>` : nothing}
+        ${this.field('broker.ws', s.wsUrl, d.broker.ws, (x, v) => ((x.broker.ws = v), (x.broker.preset = 'custom')), 'url')}
+        <p class="hint">${s.wsUrlHint}</p>
+        ${d.broker.preset === 'custom'
+          ? html`${this.field('broker.user', s.user, d.broker.user, (x, v) => (x.broker.user = v))}
+            ${this.field('broker.password', s.password, d.broker.password, (x, v) => (x.broker.password = v), 'password')}
+            <label class="check">
+              <input
+                type="checkbox"
+                .checked=${d.remember.brokerCredentials}
+                @change=${(e: Event) => this.edit((x) => (x.remember.brokerCredentials = (e.target as HTMLInputElement).checked))}
+              />
+              ${s.rememberCredentials}
+            </label>`
+          : nothing}
+      </fieldset>
+      <fieldset>
+        <legend>${s.topics}</legend>
+        ${this.field('topics.command', s.topicCommand, d.topics.command, (x, v) => (x.topics.command = v))}
+        ${this.field('topics.reply', s.topicReply, d.topics.reply, (x, v) => (x.topics.reply = v))}
+        ${this.field('topics.status', s.topicStatus, d.topics.status, (x, v) => (x.topics.status = v))}
+        ${this.field('topics.state', s.topicState, d.topics.state, (x, v) => (x.topics.state = v))}
+        <div class="row">
+          <button type="button" @click=${() => this.edit((x) => (x.topics = { ...TUTORIAL_TOPICS }))}>${s.useTutorialTopics}</button>
+          <button type="button" @click=${() => this.edit((x) => (x.topics = deviceTopics(x.deviceId)))}>${s.useDeviceTopics}</button>
+        </div>
+      </fieldset>
+      <fieldset>
+        <legend>${s.replies}</legend>
+        ${this.field('replies.on', s.replyOn, d.replies.on, (x, v) => (x.replies.on = v))}
+        ${this.field('replies.off', s.replyOff, d.replies.off, (x, v) => (x.replies.off = v))}
+      </fieldset>
+      <div class="row">
+        <button type="submit" class="primary">${s.save}</button>
+        <button type="button" @click=${() => this.dispatchEvent(new CustomEvent('cancel', { bubbles: true, composed: true }))}>
+          ${s.cancel}
+        </button>
+        ${this.removable
+          ? html`<button type="button" class="danger" @click=${this.askRemove}>${s.removeLamp}</button>`
+          : nothing}
+      </div>
+    </form>`;
+  }
+
+  private askRemove() {
+    if (!this.settings || !confirm(t().remote.removeConfirm(this.settings.name))) return;
+    this.dispatchEvent(new CustomEvent('remove', { bubbles: true, composed: true }));
+  }
+
+  static override styles = [
+    viewStyles,
+    css`
+      form {
+        display: flex;
+        flex-direction: column;
+        gap: 0.35rem;
+      }
+      fieldset {
+        border: 1px solid var(--line, #ccc);
+        border-radius: 0.5rem;
+        display: flex;
+        flex-direction: column;
+        gap: 0.35rem;
+        margin: 0.5rem 0;
+      }
+      label {
+        font-weight: 600;
+        margin-top: 0.4rem;
+      }
+      label.check {
+        font-weight: normal;
+        display: flex;
+        gap: 0.5rem;
+        align-items: center;
+        min-height: 44px;
+      }
+      input:not([type='checkbox']),
+      select {
+        font: inherit;
+        min-height: 44px;
+        padding: 0 0.5rem;
+        border: 1px solid var(--line, #ccc);
+        border-radius: 0.4rem;
+        background: var(--paper, Canvas);
+        color: inherit;
+      }
+      input[aria-invalid='true'] {
+        border-color: #c1121f;
+      }
+      .error {
+        color: light-dark(#c1121f, #ff8a8a);
+        margin: 0;
+      }
+      .hint {
+        color: var(--muted, #666);
+        margin: 0;
+        font-size: 0.9rem;
+      }
+      .row {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem;
+        margin-top: 0.5rem;
+      }
+      .danger {
+        color: light-dark(#c1121f, #ff8a8a);
+      }
+    `,
+  ];
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'nyala-lamp-settings-form': LampSettingsForm;
+  }
+}

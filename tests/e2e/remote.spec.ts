@@ -1,0 +1,164 @@
+// The Remote in the real page (the production build) against a local aedes broker over ws, with
+// an independent MQTT.js client answering as the firmware does; both started here on free ports.
+import { devices, type Page } from '@playwright/test';
+import { pairingHash } from '../../src/lamp/pairing.ts';
+import { defaultSettings, type LampSettings } from '../../src/lamp/settings.ts';
+import { FakeFirmwareClient, TestBroker } from '../unit/lamp/harness.ts';
+import { builds } from './builds.ts';
+import { expect, test } from './fixtures.ts';
+
+interface Lab {
+  broker: TestBroker;
+  fw: FakeFirmwareClient;
+  lamp: LampSettings;
+  stop(): Promise<void>;
+}
+
+async function startLab(options: { name?: string; delayMs?: number } = {}): Promise<Lab> {
+  const broker = new TestBroker();
+  await broker.start();
+  const lamp = defaultSettings({ name: options.name ?? 'Teras', preset: 'custom' });
+  lamp.broker = { ...lamp.broker, host: '127.0.0.1', port: broker.tcpPort, ws: broker.wsUrl };
+  const fw = new FakeFirmwareClient({ brokerUrl: broker.tcpUrl, topics: lamp.topics, replies: lamp.replies, delayMs: options.delayMs });
+  await fw.start();
+  return {
+    broker,
+    fw,
+    lamp,
+    async stop() {
+      await fw.stop();
+      await broker.stop();
+    },
+  };
+}
+
+async function pairThroughLink(page: Page, appUrl: string, lamp: LampSettings): Promise<void> {
+  await page.goto(appUrl + pairingHash(lamp, { includeCredentials: false }));
+  await page.getByRole('button', { name: 'Add lamp' }).click();
+  await expect(page.getByText(`${lamp.name} was added.`)).toBeVisible();
+  expect(page.url()).toMatch(/#\/remote$/);
+}
+
+test.describe('the remote', () => {
+  test.use({ locale: 'en-US' });
+
+  test('toggle → pending → the board’s answer is shown; Off → “saya mati”', async ({ page, servers }) => {
+    const lab = await startLab();
+    try {
+      const app = await servers.serve(builds.main);
+      await pairThroughLink(page, app.url, lab.lamp);
+      await expect(page.getByTestId('connection')).toHaveText('Connected');
+      await expect(page.getByTestId('presence')).toHaveText('Online');
+
+      const sw = page.getByRole('switch', { name: 'Lamp Teras' });
+      await expect(sw).toHaveAttribute('aria-checked', 'false');
+      await sw.click();
+      await expect(page.getByTestId('last-reply')).toContainText('“saya hidup” at');
+      await expect(sw).toHaveAttribute('aria-checked', 'true');
+      await expect(page.getByTestId('lamp-state')).toHaveText('The lamp is on');
+
+      await page.getByRole('button', { name: 'Off', exact: true }).click();
+      await expect(page.getByTestId('last-reply')).toContainText('saya mati');
+      await expect(sw).toHaveAttribute('aria-checked', 'false');
+      expect(lab.fw.commands).toEqual(['on', 'off']);
+
+      // The log shows both directions with timestamps.
+      await page.getByText('Message log').click();
+      const log = page.getByRole('list', { name: 'Message log' });
+      await expect(log).toContainText(`→ ${lab.lamp.topics.command} on`);
+      await expect(log).toContainText(`← ${lab.lamp.topics.reply} saya hidup`);
+      await expect(log.locator('li').first()).toHaveText(/^\d\d:\d\d:\d\d\.\d{3} /);
+    } finally {
+      await lab.stop();
+    }
+  });
+
+  test('a pairing link adds the lamp after a confirmation, and it is still there after a reload', async ({ page, servers }) => {
+    const lab = await startLab({ name: 'Dapur & teras #2 💡' });
+    try {
+      const app = await servers.serve(builds.main);
+      await page.goto(app.url + pairingHash(lab.lamp, { includeCredentials: false }));
+      // Nothing is added until the person says so.
+      await expect(page.getByRole('heading', { name: 'Add this lamp?' })).toBeVisible();
+      await expect(page.getByText(lab.lamp.topics.command)).toBeVisible();
+      expect(await page.evaluate(() => localStorage.getItem('nyala.lamps.v1'))).toBeNull();
+      await page.getByRole('button', { name: 'Add lamp' }).click();
+      await expect(page.getByRole('button', { name: 'Dapur & teras #2 💡' })).toBeVisible();
+      await expect(page.getByTestId('presence')).toHaveText('Online');
+
+      await page.reload();
+      await expect(page.getByRole('switch', { name: 'Lamp Dapur & teras #2 💡' })).toBeVisible();
+      await expect(page.getByTestId('presence')).toHaveText('Online');
+    } finally {
+      await lab.stop();
+    }
+  });
+
+  test('a pairing link with a wildcard topic is refused with the reason', async ({ page, servers }) => {
+    const app = await servers.serve(builds.main);
+    const lamp = defaultSettings({ name: 'Jahil' });
+    lamp.topics.command = 'nyala/#';
+    await page.goto(app.url + pairingHash(lamp, { includeCredentials: false }));
+    const refusal = page.getByTestId('pair-invalid');
+    await expect(refusal).toContainText('cannot be used');
+    await expect(refusal).toContainText('“#” is a wildcard');
+    await expect(page.getByRole('button', { name: 'Add lamp' })).toHaveCount(0);
+  });
+});
+
+// Pixel 7's viewport, scale and touch, in the Chromium every test uses.
+const { defaultBrowserType: _browser, ...pixel7 } = devices['Pixel 7']!;
+
+test.describe('the remote on a phone', () => {
+  test.use({ ...pixel7, locale: 'en-US' });
+
+  test('the switch is big, within thumb reach, and shows pending in the frame after a tap', async ({ page, servers }) => {
+    // The board takes a while to answer, so "pending" has time to be seen.
+    const lab = await startLab({ delayMs: 800 });
+    try {
+      const app = await servers.serve(builds.main);
+      await pairThroughLink(page, app.url, lab.lamp);
+      await expect(page.getByTestId('presence')).toHaveText('Online');
+
+      const sw = page.getByRole('switch', { name: 'Lamp Teras' });
+      const box = await sw.boundingBox();
+      const viewport = page.viewportSize();
+      const nav = await page.getByRole('navigation', { name: 'Main' }).boundingBox();
+      if (!box || !viewport || !nav) throw new Error('no layout');
+      expect(box.width).toBeGreaterThanOrEqual(48);
+      expect(box.height).toBeGreaterThanOrEqual(48);
+      // Thumb reach: in the lower half of the screen, fully visible above the bottom navigation,
+      // without scrolling.
+      expect(box.y + box.height / 2).toBeGreaterThan(viewport.height / 2);
+      expect(box.y + box.height).toBeLessThanOrEqual(nav.y);
+      const onButton = await page.getByRole('button', { name: 'On', exact: true }).boundingBox();
+      expect(onButton && onButton.y + onButton.height).toBeLessThanOrEqual(nav.y);
+      expect(await page.evaluate(() => window.scrollY)).toBe(0);
+
+      // Record what the switch shows in the first animation frame after the tap.
+      await page.evaluate(() => {
+        const w = window as unknown as { frameAfterTap: Promise<{ busy: string | null; state: string | undefined }> };
+        w.frameAfterTap = new Promise((resolve) => {
+          document.addEventListener(
+            'click',
+            () =>
+              requestAnimationFrame(() => {
+                const view = document.querySelector('nyala-app')?.shadowRoot?.querySelector('nyala-remote-view');
+                const button = view?.shadowRoot?.querySelector('nyala-lamp-switch')?.shadowRoot?.querySelector('button');
+                resolve({ busy: button?.getAttribute('aria-busy') ?? null, state: button?.dataset.state });
+              }),
+            { capture: true, once: true },
+          );
+        });
+      });
+      await sw.tap();
+      const seen = await page.evaluate(() => (window as unknown as { frameAfterTap: Promise<unknown> }).frameAfterTap);
+      expect(seen).toEqual({ busy: 'true', state: 'pending' });
+      await expect(page.getByTestId('lamp-state')).toHaveText('Sending “on”, waiting for the lamp…');
+      await expect(page.getByTestId('last-reply')).toContainText('saya hidup');
+      await expect(sw).toHaveAttribute('aria-busy', 'false');
+    } finally {
+      await lab.stop();
+    }
+  });
+});
