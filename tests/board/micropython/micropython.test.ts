@@ -6,7 +6,7 @@ import * as net from 'node:net';
 import { createHash } from 'node:crypto';
 import { TestBoard, type TestBoardOptions } from './harness.ts';
 import { createMicroPython, micropythonApp, type MicroPythonApp, readBoardFile, readBoardFiles, writeBoardFiles, type MicroPythonOptions } from './index.ts';
-import { enterRaw, execRaw, rawPaste, waitAfter } from './repl-helpers.ts';
+import { endsFramed, enterRaw, execRaw, rawPaste, waitAfter } from './repl-helpers.ts';
 
 const boards: TestBoard[] = [];
 const servers: net.Server[] = [];
@@ -63,7 +63,7 @@ describe('MicroPython on the virtual board: REPL', () => {
     await enterRaw(b);
     const from = b.text.length;
     b.send('print("hi")\nraise ValueError("bad")\x04');
-    const got = await waitAfter(b, from, /\x04>$/);
+    const got = await waitAfter(b, from, (s) => endsFramed(s, 2));
     expect(got).toBe(
       'OKhi\r\n\x04Traceback (most recent call last):\r\n  File "<stdin>", line 2, in <module>\r\nValueError: bad\r\n\x04>',
     );
@@ -142,7 +142,7 @@ describe('MicroPython on the virtual board: filesystem in flash', () => {
     await execRaw(b, 'with open("data.txt", "w") as f:\n    f.write("hello flash")');
     expect(new TextDecoder().decode(readBoardFile(b.flash, 'esp8266', '/data.txt'))).toBe('hello flash');
 
-    let from = b.text.length;
+    const from = b.text.length;
     b.send('\x04');
     await waitAfter(b, from, 'raw REPL; CTRL-B to exit\r\n>');
     expect(await execRaw(b, 'print(open("data.txt").read())')).toEqual({ out: 'hello flash\r\n', err: '' });
@@ -327,7 +327,7 @@ describe('MicroPython on the virtual board: pins, Wi-Fi, sockets', () => {
     expect((cpu.user + cpu.system) / 1000).toBeLessThan(wall * 0.3);
     expect(b.text.slice(from)).toBe('OK');
     client?.write('late data');
-    expect(await waitAfter(b, from, /\x04>$/)).toBe("OKb'late data'\r\n\x04\x04>");
+    expect(await waitAfter(b, from, (s) => endsFramed(s, 2))).toBe("OKb'late data'\r\n\x04\x04>");
   });
 
   it('select.poll with a timeout waits without spinning and reports a readable socket', async () => {

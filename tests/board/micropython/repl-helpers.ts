@@ -18,8 +18,14 @@ export async function enterRaw(b: Serialish): Promise<number> {
 }
 
 /** Waits until `what` appears after offset `from`; returns the text after `from`. */
-export async function waitAfter(b: Serialish, from: number, what: string | RegExp, timeoutMs = 10_000): Promise<string> {
-  const test = (s: string): boolean => (typeof what === 'string' ? s.includes(what) : what.test(s));
+export async function waitAfter(
+  b: Serialish,
+  from: number,
+  what: string | RegExp | ((s: string) => boolean),
+  timeoutMs = 10_000,
+): Promise<string> {
+  const test = (s: string): boolean =>
+    typeof what === 'string' ? s.includes(what) : typeof what === 'function' ? what(s) : what.test(s);
   const end = Date.now() + timeoutMs;
   while (!test(b.text.slice(from))) {
     const left = end - Date.now();
@@ -33,7 +39,7 @@ export async function waitAfter(b: Serialish, from: number, what: string | RegEx
 export async function execRaw(b: Serialish, code: string, timeoutMs = 10_000): Promise<{ out: string; err: string }> {
   const from = b.text.length;
   b.send(code + '\x04');
-  const got = await waitAfter(b, from, /^OK[^]*\x04[^]*\x04>$/, timeoutMs);
+  const got = await waitAfter(b, from, (s) => s.startsWith('OK') && endsFramed(s, 2), timeoutMs);
   const [out = '', err = ''] = got.slice(2, -2).split('\x04');
   return { out, err };
 }
@@ -49,9 +55,9 @@ export async function rawPaste(
 ): Promise<{ window: number; increments: number; out: string; err: string }> {
   const start = b.text.length;
   b.send('\x05A\x01');
-  const head = await waitAfter(b, start, /^R[\x00\x01]/, timeoutMs);
-  if (head[1] !== '\x01') throw new Error('raw-paste refused');
-  await waitAfter(b, start, /^R\x01[^]{2}/, timeoutMs);
+  const head = await waitAfter(b, start, (s) => s.length >= 2, timeoutMs);
+  if (head.slice(0, 2) !== 'R\x01') throw new Error('raw-paste refused');
+  await waitAfter(b, start, (s) => s.length >= 4, timeoutMs);
   const window = head.charCodeAt(2) | (head.charCodeAt(3) << 8);
   let read = start + 4;
   let remain = window;
@@ -78,9 +84,14 @@ export async function rawPaste(
     remain -= n;
   }
   b.send('\x04');
-  const after = await waitAfter(b, read, /\x04[^]*\x04[^]*\x04>$/, timeoutMs);
+  const after = await waitAfter(b, read, (s) => endsFramed(s, 3), timeoutMs);
   for (const ch of after.slice(0, after.indexOf('\x04'))) if (ch === '\x01') increments++;
   const body = after.slice(after.indexOf('\x04') + 1, -2);
   const [out = '', err = ''] = body.split('\x04');
   return { window, increments, out, err };
+}
+
+/** True once `s` holds `n` end-of-text markers (0x04) and ends with the raw prompt after them. */
+export function endsFramed(s: string, n: number): boolean {
+  return s.endsWith('\x04>') && s.split('\x04').length - 1 >= n;
 }
