@@ -81,7 +81,9 @@ export class BoardCore {
     const gen = this.generation;
     const run = download ? this.runDownload(gen, cause) : this.runFlashBoot(gen, cause);
     run.catch((e: unknown) => {
-      if (!(e instanceof Halted)) throw e;
+      // A reset, unplug or close while it ran: the old generation just stops.
+      if (e instanceof Halted || gen !== this.generation) return;
+      throw e;
     });
   }
 
@@ -91,7 +93,13 @@ export class BoardCore {
 
   private async write(gen: number, bytes: Uint8Array): Promise<void> {
     this.alive(gen);
-    await this.o.link.boardSend(bytes);
+    try {
+      await this.o.link.boardSend(bytes);
+    } catch (e) {
+      // The cable went away under us (unplug, close): that is a halt, not a failure.
+      this.alive(gen);
+      throw e;
+    }
     this.alive(gen);
   }
 
@@ -185,7 +193,12 @@ export class BoardCore {
       uartWrite: async (bytes) => {
         // After a reset the old application's output goes nowhere.
         if (gen !== this.generation) return;
-        await o.link.boardSend(bytes);
+        try {
+          await o.link.boardSend(bytes);
+        } catch (e) {
+          if (gen !== this.generation) return;
+          throw e;
+        }
       },
       setGpio: (pin, level) => this.setGpio(pin, level),
       getGpio: (pin) => this.getGpio(pin),

@@ -64,6 +64,8 @@ describe('baud mismatch', () => {
     board = createBoard({ chip: 'esp8266', timeScale: 0.05, flashImage: testImage('esp8266') });
     const b = board;
     const at = async (baud: number, until?: RegExp): Promise<string> => {
+      // Let the power-on boot finish first, so what we read is the reset we cause.
+      await b.waitForState('app', 5000);
       const reading = readPort(b, baud, 1500, until);
       await new Promise((r) => setTimeout(r, 20));
       b.reset();
