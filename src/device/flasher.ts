@@ -1,0 +1,382 @@
+// Flash MicroPython with esptool-js: connect, detect, check the image, back up, erase, write,
+// verify by MD5, reset. No DOM: it emits typed states and coded errors; ui/ turns them into
+// sentences in both languages. One try/finally closes the port after success, error or cancel.
+import { ESPLoader, Transport, type FlashSizeValues, type IEspLoaderTerminal } from 'esptool-js';
+import { md5 } from '@noble/hashes/legacy.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import type { ChipFamily } from './chips.ts';
+import { BOOT_OFFSET, checkImage, type ImageProblem } from './image.ts';
+import { classifyPortError, closeQuietly, PortError, type SerialPortLike } from './port.ts';
+import { ProgressMeter, type Progress } from './progress.ts';
+
+/** The bootloader ROMs all listen at 115200 after reset. */
+export const ROM_BAUD = 115200;
+/** Tried fastest first; a cheap USB-UART or a long cable may not hold the top rate. */
+export const BAUD_LADDER: readonly number[] = [921600, 460800, 230400];
+
+export interface DetectedBoard {
+  chip: ChipFamily;
+  /** what esptool-js calls it, e.g. "ESP8266EX", "ESP32-D0WD-V3 (revision v3.1)" */
+  description: string;
+  features: string;
+  mac: string;
+  flashSize: number;
+  flashSizeName: FlashSizeValues;
+  /** the baud the link settled at */
+  baud: number;
+}
+
+export type FlashErrorCode =
+  | 'no-port-chosen'
+  | 'busy'
+  | 'permission-denied'
+  | 'unplugged'
+  | 'no-bootloader'
+  | 'unsupported'
+  | 'unsupported-chip'
+  | 'image'
+  | 'verify-failed'
+  | 'timeout'
+  | 'cancelled'
+  | 'failed';
+
+export type FlashEvent =
+  | { state: 'connecting' }
+  | { state: 'detected'; board: DetectedBoard }
+  | { state: 'reading'; progress: Progress }
+  | { state: 'erasing' }
+  | { state: 'writing'; progress: Progress }
+  | { state: 'verifying' }
+  | { state: 'done'; seconds: number }
+  | { state: 'error'; code: FlashErrorCode; detail: string; problem?: ImageProblem };
+
+export class FlashError extends Error {
+  constructor(
+    readonly code: FlashErrorCode,
+    readonly detail = '',
+    readonly problem?: ImageProblem,
+  ) {
+    super(`${code}${detail ? `: ${detail}` : ''}`);
+    this.name = 'FlashError';
+  }
+}
+
+export interface ConnectOptions {
+  /** pin one baud instead of trying the ladder */
+  baud?: number;
+  signal?: AbortSignal;
+  onEvent?: (e: FlashEvent) => void;
+  /** esptool-js's own log lines, for the person who wants the details */
+  onLog?: (line: string) => void;
+  /** reset-and-sync attempts before "hold BOOT" (esptool's default is 7) */
+  attempts?: number;
+}
+
+const CHIP_BY_NAME: Readonly<Record<string, ChipFamily>> = {
+  ESP8266: 'esp8266',
+  ESP32: 'esp32',
+  'ESP32-S2': 'esp32s2',
+  'ESP32-S3': 'esp32s3',
+  'ESP32-C3': 'esp32c3',
+};
+
+export class FlashSession {
+  private closed = false;
+  private readonly unplug: UnplugWatch;
+
+  private constructor(
+    private readonly port: SerialPortLike,
+    private readonly transport: Transport,
+    private readonly loader: ESPLoader,
+    readonly board: DetectedBoard,
+    private readonly opts: ConnectOptions,
+  ) {
+    this.unplug = watchUnplug(port);
+  }
+
+  private fail(err: unknown): FlashError {
+    return toFlashError(err, this.unplug.gone);
+  }
+
+  /** Reset the board into its bootloader, load the stub, settle the fastest baud, read what it is. */
+  static async connect(port: SerialPortLike, opts: ConnectOptions = {}): Promise<FlashSession> {
+    const emit = opts.onEvent ?? (() => undefined);
+    emit({ state: 'connecting' });
+    const ladder = opts.baud ? [opts.baud] : BAUD_LADDER;
+    let last: unknown;
+    const unplug = watchUnplug(port);
+    try {
+      for (const baud of ladder) {
+        const transport = new Transport(port as unknown as ConstructorParameters<typeof Transport>[0]);
+        const loader = new ESPLoader({ transport, baudrate: baud, romBaudrate: ROM_BAUD, terminal: terminal(opts.onLog) });
+        try {
+          await guard(opts.signal, startLoader(loader, baud, opts.attempts ?? 7), () => transport.disconnect());
+          // esptool-js falls back to the ROM's 115200 by itself when the switch fails; then the next
+          // rung down is worth a try before settling for the slowest.
+          if (transport.baudrate !== baud && baud !== ladder[ladder.length - 1]) {
+            await release(transport, port);
+            continue;
+          }
+          const board = await guard(opts.signal, describe(loader, transport.baudrate), () => transport.disconnect());
+          emit({ state: 'detected', board });
+          return new FlashSession(port, transport, loader, board, opts);
+        } catch (err) {
+          last = err;
+          await release(transport, port);
+          const e = toFlashError(err, unplug.gone);
+          // Only a baud problem is worth another rung; everything else is final.
+          if (e.code !== 'timeout' && e.code !== 'failed') throw e;
+        }
+      }
+      throw toFlashError(last, unplug.gone);
+    } finally {
+      unplug.stop();
+    }
+  }
+
+  /** Refuse an image before anything is erased: each reason in ImageProblem. */
+  check(image: Uint8Array, offset = BOOT_OFFSET[this.board.chip]): ImageProblem | null {
+    return checkImage(image, { chip: this.board.chip, flashSize: this.board.flashSize }, offset);
+  }
+
+  /** Read the whole flash, for a backup the person keeps. */
+  async backup(): Promise<Uint8Array> {
+    const emit = this.opts.onEvent ?? (() => undefined);
+    const total = this.board.flashSize;
+    const meter = new ProgressMeter(total);
+    emit({ state: 'reading', progress: meter.at(0) });
+    try {
+      return await guard(
+        this.opts.signal,
+        this.loader.readFlash(0, total, (_packet, done) => emit({ state: 'reading', progress: meter.at(done) })),
+        () => this.transport.disconnect(),
+      );
+    } catch (err) {
+      throw this.fail(err);
+    }
+  }
+
+  /** Erase (all of it, or only what the image covers), write compressed, verify by MD5. */
+  async write(image: Uint8Array, options: { offset?: number; eraseAll?: boolean } = {}): Promise<void> {
+    const emit = this.opts.onEvent ?? (() => undefined);
+    const offset = options.offset ?? BOOT_OFFSET[this.board.chip];
+    const problem = this.check(image, offset);
+    if (problem) throw new FlashError('image', problem.code, problem);
+    const started = performance.now();
+    try {
+      if (options.eraseAll ?? true) {
+        emit({ state: 'erasing' });
+        await guard(this.opts.signal, this.loader.eraseFlash(), () => this.transport.disconnect());
+      }
+      let meter: ProgressMeter | undefined;
+      let verifying = false;
+      await guard(
+        this.opts.signal,
+        this.loader.writeFlash({
+          fileArray: [{ data: image, address: offset }],
+          // ESP8266: the size read from the chip, never "detect"/"keep" (esptool-js issues #120,
+          // #254: MicroPython then cannot find its filesystem). ESP32-family images carry a
+          // SHA-256 over their header, so they are written exactly as built.
+          flashSize: this.board.chip === 'esp8266' ? this.board.flashSizeName : 'keep',
+          flashMode: this.board.chip === 'esp8266' ? esp8266FlashMode(this.board.flashSize) : 'keep',
+          flashFreq: 'keep',
+          eraseAll: false,
+          compress: true,
+          calculateMD5Hash: (data) => bytesToHex(md5(data)),
+          reportProgress: (_i, done, total) => {
+            meter ??= new ProgressMeter(total);
+            emit({ state: 'writing', progress: meter.at(done) });
+            if (done === total && !verifying) {
+              verifying = true;
+              emit({ state: 'verifying' });
+            }
+          },
+        }),
+        () => this.transport.disconnect(),
+      );
+    } catch (err) {
+      throw this.fail(err);
+    }
+    emit({ state: 'done', seconds: (performance.now() - started) / 1000 });
+  }
+
+  /** Leave the bootloader: hard reset into the new firmware (via RTS), then close the port. */
+  async close(options: { reset?: boolean } = {}): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      if (options.reset ?? true) await hardReset(this.loader, this.transport, this.port);
+    } catch {
+      // A board that is gone cannot be reset; closing below is all that is left to do.
+    } finally {
+      this.unplug.stop();
+      await release(this.transport, this.port);
+    }
+  }
+}
+
+export interface FlashOptions extends ConnectOptions {
+  eraseAll?: boolean;
+  offset?: number;
+  /** read the whole flash first and hand it to this callback, before anything is erased */
+  onBackup?: (data: Uint8Array) => void | Promise<void>;
+}
+
+/** The whole routine: connect, check, (back up), erase, write, verify, reset, close. */
+export async function flashImage(port: SerialPortLike, image: Uint8Array, options: FlashOptions = {}): Promise<DetectedBoard> {
+  const emit = options.onEvent ?? (() => undefined);
+  let session: FlashSession | undefined;
+  const unplug = watchUnplug(port);
+  try {
+    session = await FlashSession.connect(port, options);
+    const problem = session.check(image, options.offset);
+    if (problem) throw new FlashError('image', problem.code, problem);
+    if (options.onBackup) await options.onBackup(await session.backup());
+    await session.write(image, options);
+    return session.board;
+  } catch (err) {
+    const e = toFlashError(err, unplug.gone);
+    emit({ state: 'error', code: e.code, detail: e.detail, ...(e.problem ? { problem: e.problem } : {}) });
+    throw e;
+  } finally {
+    unplug.stop();
+    if (session) await session.close({ reset: true });
+  }
+}
+
+/** What esptool-js's main() does, with our number of attempts: sync, identify, stub, baud. */
+async function startLoader(loader: ESPLoader, baud: number, attempts: number): Promise<void> {
+  await loader.detectChip('default_reset', attempts);
+  await loader.chip.postConnect?.(loader);
+  await loader.runStub();
+  if (baud !== ROM_BAUD) await loader.changeBaud();
+}
+
+/** Stop esptool-js's read loop (it holds the reader lock) and close the port. */
+async function release(transport: Transport, port: SerialPortLike): Promise<void> {
+  await Promise.race([transport.disconnect().catch(() => undefined), sleep(2000)]);
+  await closeQuietly(port);
+}
+
+/**
+ * Reset into the application. esptool-js's HardReset only pulses RTS, but Web Serial's open()
+ * raised DTR too, and with both lines up the two-transistor circuit keeps EN high, so nothing
+ * happens (esptool-js issue #177). esptool.py pulses RTS with DTR low: do that. Espressif's
+ * native USB has no such circuit and esptool-js knows its sequence.
+ */
+async function hardReset(loader: ESPLoader, transport: Transport, port: SerialPortLike): Promise<void> {
+  if (port.getInfo().usbVendorId === 0x303a) {
+    await loader.after('hard_reset', true);
+    return;
+  }
+  await transport.setDTR(false);
+  await transport.setRTS(true); // EN low
+  await sleep(100);
+  await transport.setRTS(false); // EN high with IO0 high: normal boot
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function describe(loader: ESPLoader, baud: number): Promise<DetectedBoard> {
+  const name = loader.chip.CHIP_NAME;
+  const chip = CHIP_BY_NAME[name];
+  if (!chip) throw new FlashError('unsupported-chip', name);
+  const flashSizeName = (await loader.detectFlashSize()) as FlashSizeValues | undefined;
+  if (!flashSizeName) throw new FlashError('failed', 'flash size not detected');
+  return {
+    chip,
+    description: await loader.chip.getChipDescription(loader),
+    features: String(await loader.chip.getChipFeatures(loader)),
+    mac: await loader.chip.readMac(loader),
+    flashSize: loader.flashSizeBytes(flashSizeName),
+    flashSizeName,
+    baud,
+  };
+}
+
+/** DIO suits ESP-12 style modules; the 1 MB ESP8285/ESP-01 parts need the slower DOUT. */
+function esp8266FlashMode(flashSize: number): 'dio' | 'dout' {
+  return flashSize <= 1024 * 1024 ? 'dout' : 'dio';
+}
+
+function terminal(onLog?: (line: string) => void): IEspLoaderTerminal {
+  let partial = '';
+  return {
+    clean: () => undefined,
+    write: (data) => {
+      partial += data;
+    },
+    writeLine: (data) => {
+      onLog?.(partial + data);
+      partial = '';
+    },
+  };
+}
+
+/**
+ * Race esptool-js against the person's Cancel. esptool-js has no abort of its own, so on cancel
+ * the port is closed under it (its pending read then fails, and that failure is swallowed).
+ */
+async function guard<T>(signal: AbortSignal | undefined, work: Promise<T>, stop: () => Promise<void>): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    await stop().catch(() => undefined);
+    throw new FlashError('cancelled');
+  }
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      work.catch(() => undefined);
+      void stop().catch(() => undefined);
+      reject(new FlashError('cancelled'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  }
+}
+
+interface UnplugWatch {
+  readonly gone: boolean;
+  stop(): void;
+}
+
+/** Web Serial fires `disconnect` on the port when its device goes away: remember that. */
+function watchUnplug(port: SerialPortLike): UnplugWatch {
+  let gone = false;
+  const onGone = () => {
+    gone = true;
+  };
+  port.addEventListener?.('disconnect', onGone);
+  return {
+    get gone() {
+      return gone;
+    },
+    stop: () => port.removeEventListener?.('disconnect', onGone),
+  };
+}
+
+/** esptool-js reports everything as a message; sort it into what a person can act on. */
+export function toFlashError(err: unknown, unplugged = false): FlashError {
+  if (err instanceof FlashError && !(unplugged && err.code !== 'cancelled')) return err;
+  if (err instanceof PortError) return new FlashError(err.code === 'in-use-here' ? 'busy' : err.code, err.detail);
+  const message = String((err as { message?: string } | null)?.message ?? err);
+  const name = (err as { name?: string } | null)?.name ?? '';
+  // Once the device is gone, whatever esptool-js made of it (noise, timeouts), it was unplugged.
+  if (unplugged) return new FlashError('unplugged', message);
+  if (/Failed to connect with the device/i.test(message)) return new FlashError('no-bootloader', message);
+  if (/MD5 of file does not match/i.test(message)) return new FlashError('verify-failed', message);
+  if (name === 'NetworkError' || name === 'SecurityError' || name === 'NotFoundError' || name === 'InvalidStateError') {
+    const p = classifyPortError(err, 'open');
+    return new FlashError(p.code === 'in-use-here' ? 'busy' : p.code, message);
+  }
+  if (/lost|disconnect|unplug/i.test(message)) return new FlashError('unplugged', message);
+  if (name === 'TimeoutError' || /timeout|timed out/i.test(message)) return new FlashError('timeout', message);
+  return new FlashError('failed', message);
+}
