@@ -164,12 +164,12 @@ export class BoardCore {
     if (!image.ok) {
       this.setState('bricked');
       // A bricked board complains, its watchdog resets it, and it complains again, forever.
-      await this.text(gen, bootFailure(spec.name, image));
+      await this.text(gen, bootFailure(spec.name, image, spec.bootOffset, flash.bytes));
       await this.sleep(gen, BRICKED_WDT_MS);
       this.boot(false, 'watchdog');
       return;
     }
-    await this.text(gen, loadLines(spec.name, image, spec.bootOffset, flash.bytes));
+    await this.text(gen, loadLines(spec.name, { ...image, stored: image.checksum }, spec.bootOffset, flash.bytes));
     await this.o.link.toHost.drain();
     this.alive(gen);
     this.o.link.boardBaud = APP_BAUD;

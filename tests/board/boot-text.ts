@@ -43,7 +43,12 @@ export function flashBootBanner(chip: ChipName, cause: ResetCause): string {
 }
 
 /** The segment-by-segment load report, printed as the ROM copies a valid image. */
-export function loadLines(chip: ChipName, image: Extract<ImageCheck, { ok: true }>, imageOffset: number, flash: Uint8Array): string {
+export function loadLines(
+  chip: ChipName,
+  image: { segments: Array<{ addr: number; length: number; offset: number }>; entry?: number; stored: number },
+  imageOffset: number,
+  flash: Uint8Array,
+): string {
   let s = '';
   if (chip === 'esp8266') {
     // The ESP8266 ROM reads flash 16 bytes at a time: "room" is what is left of the buffer when a
@@ -54,17 +59,22 @@ export function loadLines(chip: ChipName, image: Extract<ImageCheck, { ok: true 
       for (let i = seg.offset; i < seg.offset + seg.length; i++) sum ^= flash[i]!;
       s += `load ${hex(seg.addr, 8)}, len ${seg.length}, room ${16 - (p % 16)} \r\ntail ${(p + seg.length) % 16}\r\nchksum ${hex(sum, 2)}\r\n`;
     }
-    return s + `csum ${hex(image.checksum, 2)}\r\n`;
+    // "csum" is the checksum stored in the image; a board whose last chksum differs stops here.
+    return s + `csum ${hex(image.stored, 2)}\r\n`;
   }
   for (const seg of image.segments) s += `load:${hex(seg.addr, 8)},len:${seg.length}\r\n`;
-  return s + `entry ${hex(image.entry, 8)}\r\n`;
+  return s + `entry ${hex(image.entry ?? 0, 8)}\r\n`;
 }
 
 /** What a board with no valid image at its boot offset prints before its watchdog resets it. */
-export function bootFailure(chip: ChipName, image: Extract<ImageCheck, { ok: false }>): string {
+export function bootFailure(chip: ChipName, image: Extract<ImageCheck, { ok: false }>, imageOffset: number, flash: Uint8Array): string {
   if (chip === 'esp8266') {
-    // The ROM gives up in ets_main.c and the watchdog resets it.
-    return image.reason === 'checksum' ? `${image.detail.replace('csum err', 'csum')}\r\n` : 'ets_main.c \r\n';
+    // With a bad checksum the ROM has already loaded and reported the segments; either way it
+    // does not jump and the hardware watchdog resets it.
+    if (image.reason === 'checksum' && image.segments && image.stored !== undefined) {
+      return loadLines(chip, { segments: image.segments, stored: image.stored }, imageOffset, flash);
+    }
+    return 'ets_main.c \r\n';
   }
   if (image.reason === 'magic') return `invalid header: ${hex(image.header, 8)}\r\n`;
   if (image.reason === 'checksum') return `${image.detail}\r\nets_main.c 371 \r\n`;

@@ -73,7 +73,16 @@ export function buildImage(spec: ImageSpec): Uint8Array {
 
 export type ImageCheck =
   | { ok: true; entry: number; segments: Array<{ addr: number; length: number; offset: number }>; checksum: number; length: number }
-  | { ok: false; reason: 'magic' | 'segments' | 'checksum' | 'sha'; detail: string; header: number };
+  | {
+      ok: false;
+      reason: 'magic' | 'segments' | 'checksum' | 'sha';
+      detail: string;
+      header: number;
+      /** for 'checksum': what the ROM loaded before it compared */
+      segments?: Array<{ addr: number; length: number; offset: number }>;
+      checksum?: number;
+      stored?: number;
+    };
 
 /** What the ROM checks before it jumps to an image in flash at `offset`. */
 export function checkImage(chip: ChipName, flash: Uint8Array, offset: number): ImageCheck {
@@ -98,7 +107,9 @@ export function checkImage(chip: ChipName, flash: Uint8Array, offset: number): I
   }
   const csumAt = p + (15 - ((p - offset) % 16));
   const stored = flash[csumAt] ?? 0;
-  if (stored !== sum) return { ok: false, reason: 'checksum', detail: `csum err:0x${stored.toString(16)}!=0x${sum.toString(16)}`, header };
+  if (stored !== sum) {
+    return { ok: false, reason: 'checksum', detail: `csum err:0x${stored.toString(16)}!=0x${sum.toString(16)}`, header, segments, checksum: sum, stored };
+  }
   const length = csumAt + 1 - offset;
   if (hasSha) {
     const digest = createHash('sha256').update(flash.subarray(offset, offset + length)).digest();
