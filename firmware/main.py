@@ -55,9 +55,11 @@ def load_config(path="config.json"):
     """Read config.json (version 1) into a flat dict, or raise ConfigError."""
     try:
         with open(path) as f:
-            config = json.load(f)
+            text = f.read()
     except OSError:
         raise ConfigError("missing", path)
+    try:
+        config = json.loads(text)
     except ValueError:
         raise ConfigError("invalid", "json")
     if not isinstance(config, dict):
@@ -65,8 +67,7 @@ def load_config(path="config.json"):
     if config.get("version") != 1:
         raise ConfigError("invalid", "version")
 
-    import ubinascii  # only needed for the default client id
-    default_id = "nyala-" + ubinascii.hexlify(machine.unique_id()).decode()
+    default_id = "nyala-" + "".join("%02x" % b for b in machine.unique_id())
     command = setting(config, "topics.command", str)
     c = {
         "ssid": setting(config, "wifi.ssid", str),
@@ -122,7 +123,9 @@ class Backoff:
 
 
 def obey(client, c, lamp, payload):
-    if payload == b"on" or payload == b"off":
+    if payload is None:  # too big to keep: mqtt.py already threw it away
+        log("lamp ignored", ">%d" % mqtt.MAX_PAYLOAD, "bytes")
+    elif payload == b"on" or payload == b"off":
         word = payload.decode()
         lamp.set(word == "on")
         log("lamp", word)

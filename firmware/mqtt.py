@@ -19,8 +19,8 @@ PINGREQ = 0xC0
 PINGRESP = 0xD0
 DISCONNECT = 0xE0
 
-# Bigger incoming messages are read and thrown away: a lamp only needs "on" or
-# "off", and an ESP8266 has no room for a large payload.
+# Bigger incoming payloads are read and thrown away (check_msg gives None for
+# them): a lamp only needs "on" or "off", and an ESP8266 has little room.
 MAX_PAYLOAD = 512
 
 
@@ -182,22 +182,11 @@ class Client:
             self.ping_sent = now
 
     def _handle(self, kind, body):
-        # One packet from the broker. A PUBLISH for us becomes (topic, payload);
-        # everything else is bookkeeping, and packets we do not expect are
-        # dropped rather than treated as fatal.
+        # One packet from the broker. A PUBLISH for us is returned as
+        # (topic, payload); the rest is bookkeeping, and packets we do not
+        # expect were read whole and are dropped here, not treated as fatal.
         if kind & 0xF0 == PUBLISH:
-            if body is None:  # too big: already read and thrown away
-                return None
-            qos = kind >> 1 & 3
-            n = int.from_bytes(body[:2], "big")
-            topic = bytes(body[2:2 + n])
-            start = 2 + n
-            if qos:
-                pid = body[start:start + 2]
-                start += 2
-                if qos == 1:  # 4.3.2: answer with PUBACK and the same id
-                    self._send(PUBACK, pid)
-            return topic, bytes(body[start:])
+            return body
         if kind == PINGRESP:
             self.ping_sent = None
         return None
@@ -231,11 +220,28 @@ class Client:
         else:
             raise MQTTError("lost", "bad-length")
         self.last_heard = time.ticks_ms()
-        if kind & 0xF0 == PUBLISH and size > MAX_PAYLOAD:
+        if kind & 0xF0 == PUBLISH:
+            return kind, self._read_publish(kind, size)
+        return kind, self._read(size)
+
+    def _read_publish(self, kind, size):
+        # PUBLISH (3.3): topic, a packet id at QoS 1 or 2, then the payload.
+        n = int.from_bytes(self._read(2), "big")
+        topic = self._read(n)
+        size -= 2 + n
+        qos = kind >> 1 & 3
+        if qos:
+            pid = self._read(2)
+            size -= 2
+        if size > MAX_PAYLOAD:
             while size:  # read it in small pieces and forget it
                 size -= len(self._read(min(size, 128)))
-            return kind, None
-        return kind, self._read(size)
+            payload = None
+        else:
+            payload = self._read(size)
+        if qos == 1:  # 4.3.2: answer with PUBACK and the same id
+            self._send(PUBACK, pid)
+        return topic, payload
 
     def _read(self, n):
         # Read exactly n bytes; recv may return fewer, and b"" means closed.
