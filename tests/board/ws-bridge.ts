@@ -5,6 +5,7 @@
 
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { IncomingMessage } from 'node:http';
+import type { Board } from './index.ts';
 import type { SerialPortLike } from './port-like.ts';
 import type { BridgeMessage, PageMessage, WireError } from './page/bridge-protocol.ts';
 
@@ -16,6 +17,45 @@ export interface BridgedBoard {
   watchGpio?(listener: (pin: number, level: 0 | 1) => void): () => void;
   /** Current levels of the pins worth showing, sent to a page when it connects. */
   gpioLevels?(): Array<{ pin: number; level: 0 | 1 }>;
+}
+
+/** The GPIOs a page sees by default: the lamp pin of CONTRACTS.md (GPIO2 on both chips). */
+export const LAMP_PINS = [2];
+
+/**
+ * How long each wait for a GPIO change lasts before it is renewed. The board's GPIO handle offers
+ * `waitFor` (no change events), so a pin is watched by waiting for the other level, again and
+ * again; a wait that times out leaves the board one stale waiter until the pin next changes.
+ */
+const GPIO_WAIT_SLICE_MS = 1000;
+
+/** A virtual board as the bridge sees it: its port, and its lamp pins watched for the page. */
+export function bridged(board: Board, pins: number[] = LAMP_PINS): BridgedBoard {
+  return {
+    port: board.port,
+    gpioLevels: () => pins.map((pin) => ({ pin, level: board.gpio.read(pin) })),
+    watchGpio(listener) {
+      let watching = true;
+      for (const pin of pins) {
+        void (async () => {
+          let level = board.gpio.read(pin);
+          while (watching) {
+            const next = level === 1 ? 0 : 1;
+            const changed = await board.gpio.waitFor(pin, next, GPIO_WAIT_SLICE_MS).then(
+              () => true,
+              () => false,
+            );
+            if (!changed || !watching) continue;
+            level = next;
+            listener(pin, level);
+          }
+        })();
+      }
+      return () => {
+        watching = false;
+      };
+    },
+  };
 }
 
 export interface WsBridgeOptions {

@@ -203,7 +203,7 @@ class VirtualSerialPort extends EventTarget {
       throw new TypeError("Failed to execute 'open' on 'SerialPort': Requested baud rate must be greater than zero.");
     }
     if (this.state !== 'closed') throw new DOMException('The port is already open.', 'InvalidStateError');
-    if (this.lost || this.forgotten) throw new DOMException('Failed to open serial port.', 'NetworkError');
+    if (this.lost || this.forgotten) throw lostError();
     this.state = 'opening';
     try {
       await this.conn.request({ t: 'open', baudRate: options.baudRate });
@@ -216,6 +216,8 @@ class VirtualSerialPort extends EventTarget {
   }
 
   async close(): Promise<void> {
+    // Closing a port that was lost succeeds, as the virtual board's own port does (port.ts).
+    if (this.lost && this.state === 'closed') return;
     if (this.state !== 'open') throw new DOMException('The port is already closed.', 'InvalidStateError');
     // Chrome cancels the readable and closes the writable; both fail on a locked stream.
     if (this.readableStream?.locked || this.writableStream?.locked) {
@@ -311,19 +313,21 @@ class VirtualSerialPort extends EventTarget {
   private onLost(): void {
     if (this.lost) return;
     this.lost = true;
+    // As in Chrome, a lost port is no longer open: open() fails until the device is back.
     this.readController?.error(lostError());
     this.writeController?.error(lostError());
     this.readableStream = null;
     this.readController = null;
     this.writableStream = null;
     this.writeController = null;
+    this.pendingRead = [];
+    this.state = 'closed';
     this.fire('disconnect');
   }
 
   private onReplugged(): void {
     if (!this.lost) return;
     this.lost = false;
-    this.state = 'closed';
     this.fire('connect');
   }
 
