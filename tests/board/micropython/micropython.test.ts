@@ -164,6 +164,21 @@ describe('MicroPython on the virtual board: REPL', () => {
     expect(await execRaw(b, 'print(1)')).toEqual({ out: '1\r\n', err: '' });
   });
 
+  it('input() and sys.stdin read what is typed on the UART', async () => {
+    const { b } = await board();
+    await enterRaw(b);
+    let from = b.text.length;
+    b.send('print("got", input("name? "))\x04');
+    await waitAfter(b, from, 'name? ');
+    b.send('ada\r');
+    expect(await waitAfter(b, from, (s) => endsFramed(s, 2))).toBe('OKname? ada\r\ngot ada\r\n\x04\x04>');
+    from = b.text.length;
+    b.send('import sys\nprint(sys.stdin.read(3))\x04');
+    await waitAfter(b, from, 'OK');
+    b.send('xyz');
+    expect(await waitAfter(b, from, (s) => endsFramed(s, 2))).toBe('OKxyz\r\n\x04\x04>');
+  });
+
   it('only the modules a real ESP8266 has can be imported', async () => {
     const { b } = await board();
     await enterRaw(b);

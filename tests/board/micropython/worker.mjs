@@ -462,6 +462,26 @@ function safe(fn, fallback = -E.EIO) {
 
 const startedAt = Date.now();
 
+/** Next byte from the UART for running code: waits up to `ms` (-1 forever); -1 timeout, -4 Ctrl-C. */
+function readRx(ms) {
+  flushTx(false);
+  const end = ms < 0 ? Infinity : Date.now() + ms;
+  for (;;) {
+    const e = Atomics.load(ctl, CTL.EVT);
+    const head = Atomics.load(ctl, CTL.RX_HEAD);
+    const tail = Atomics.load(ctl, CTL.RX_TAIL);
+    if (head !== tail) {
+      const c = rxRing[tail & (RX_CAP - 1)];
+      Atomics.store(ctl, CTL.RX_TAIL, (tail + 1) | 0);
+      return c;
+    }
+    if (takeInterrupt()) return -E.EINTR;
+    const left = end - Date.now();
+    if (left <= 0) return -1;
+    Atomics.wait(ctl, CTL.EVT, e, Math.min(left, 1000));
+  }
+}
+
 const hooks = {
   fs_stat: fsHooks.stat,
   fs_listdir: fsHooks.listdir,
@@ -492,6 +512,8 @@ const hooks = {
   /** Lets a pending Ctrl-C through (print and pin calls go through here, as on a board). */
   check: safe(() => (takeInterrupt() ? 1 : 0), 0),
   millis: safe(() => Date.now() - startedAt, 0),
+  /** One byte typed on the UART (for input()); -4 if Ctrl-C. */
+  stdin_byte: safe((ms) => readRx(ms), -1),
 
   gpio_set: safe((pin, level) => {
     flushTx(false);
@@ -581,6 +603,11 @@ mp = await loadMicroPython({
   linebuffer: false,
   stdout: (b) => outByte(b[0]),
   stderr: (b) => outByte(b[0]),
+  // sys.stdin reads the UART, as on a board; null (end of file) if Ctrl-C cut the wait short.
+  stdin: () => {
+    const c = readRx(-1);
+    return c < 0 ? null : c;
+  },
 });
 Module = mp._module;
 

@@ -77,9 +77,33 @@ def setup():
         return orig(name, globals, locals, fromlist, level)
 
     builtins.__import__ = board_import
+    builtins.input = _input
     for name in list(mods):
         if name.startswith("_nyala"):
             del mods[name]
+
+
+def _input(prompt=""):
+    # input() as the board's readline gives it: echo, backspace, Enter ends the line.
+    if prompt:
+        print(prompt, end="")
+    line = bytearray()
+    while True:
+        c = N.stdin_byte(-1)
+        if c == -4:
+            raise KeyboardInterrupt
+        if c in (13, 10):
+            print()
+            return line.decode()
+        if c in (8, 127):
+            if line:
+                line.pop()
+                print("\b \b", end="")
+        elif c == 4 and not line:
+            raise EOFError
+        elif c >= 32:
+            line.append(c)
+            print(chr(c), end="")
 
 
 def baseline():
