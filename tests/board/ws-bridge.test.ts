@@ -2,6 +2,7 @@
 // real virtual boards: the page resets a board into download mode and gets SYNC answered, sees an
 // unplug as Chrome shows one, picks boards by name and filter, and sees the lamp pin change.
 
+import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { chromium, type Browser, type Page } from '@playwright/test';
@@ -59,6 +60,19 @@ window.nyalaTest = {
 
 // The ROM's SYNC answer: response 0x01, command 0x08, two data bytes, value 0x20120707, status 0.
 const SYNC_REPLY = '01' + '08' + '0200' + '07071220' + '0000';
+
+/** esptool-js as it ships on npm, bundled for the page (`window.esptool`). */
+async function esptoolScript(): Promise<string> {
+  const result = await build({
+    stdin: { contents: "import * as esptool from 'esptool-js'; window.esptool = esptool;", resolveDir: process.cwd(), loader: 'js' },
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    write: false,
+    logLevel: 'silent',
+  });
+  return result.outputFiles[0]?.text ?? '';
+}
 
 let browser: Browser;
 let site: Server;
@@ -239,6 +253,51 @@ describe('WebSocket bridge and navigator.serial stand-in', () => {
     expect(await request()).toEqual({ board: 'lamp', info: { usbVendorId: 0x1a86, usbProductId: 0x7523 } });
     // getPorts() lists Chromium's ports (none here) and every virtual port the page was given.
     expect(await run('navigator.serial.getPorts().then((ports) => ports.length)')).toBe(3);
+  });
+
+  it('carries unmodified esptool-js in the page: stub, baud change by reopening, MAC, flash size, compressed write', async () => {
+    const board = boardOf({ chip: 'esp8266', flashSize: '1MB', timeScale: 0.1 });
+    const bridge = await bridgeOf({ lamp: bridged(board) });
+    const page = await pageOn(bridge);
+    await page.addScriptTag({ content: await esptoolScript() });
+    const image = testImage('esp8266').subarray(0, 0x10000);
+
+    const result = await page.evaluate(async (data) => {
+      type Loader = {
+        main(): Promise<string>;
+        chip: { readMac(l: Loader): Promise<string> };
+        detectFlashSize(): Promise<string>;
+        writeFlash(o: object): Promise<void>;
+      };
+      const { ESPLoader, Transport } = (window as unknown as { esptool: { ESPLoader: new (o: object) => Loader; Transport: new (p: unknown, tracing: boolean) => { disconnect(): Promise<void> } } }).esptool;
+      const serial = (navigator as unknown as { serial: { requestPort(): Promise<unknown> } }).serial;
+      const lines: string[] = [];
+      const terminal = { clean: () => undefined, writeLine: (l: string) => lines.push(l), write: (l: string) => lines.push(l) };
+      const transport = new Transport(await serial.requestPort(), false);
+      const loader = new ESPLoader({ transport, baudrate: 460800, terminal });
+      const chip = await loader.main();
+      const mac = await loader.chip.readMac(loader);
+      const flashSize = await loader.detectFlashSize();
+      await loader.writeFlash({
+        fileArray: [{ data: new Uint8Array(data), address: 0 }],
+        flashSize: 'keep',
+        flashMode: 'keep',
+        flashFreq: 'keep',
+        eraseAll: false,
+        compress: true,
+      });
+      await transport.disconnect();
+      return { chip, mac, flashSize, log: lines.join('\n') };
+    }, [...image]);
+
+    expect(result.chip).toBe('ESP8266EX');
+    expect(result.mac).toBe([...board.mac].map((b) => b.toString(16).padStart(2, '0')).join(':'));
+    expect(result.flashSize).toBe('1MB');
+    expect(result.log).toContain('Stub running...');
+    // The board end followed esptool-js to 460800, which the page could only reach by closing
+    // the port and opening it again at the new baud.
+    expect(board.baud).toBe(460800);
+    expect(Buffer.from(board.flash.read(0, image.length)).equals(Buffer.from(image))).toBe(true);
   });
 
   it('tells the page when the lamp pin changes', async () => {
