@@ -499,6 +499,9 @@ export class Uart {
 export interface Lamp {
   board: Board;
   uart: Uart;
+  /** The access points the board sees; the board reads this list each time it looks, so taking
+   *  one out is that router switched off, putting it back is it on again. */
+  accessPoints: AccessPoint[];
   close(): Promise<void>;
 }
 
@@ -523,12 +526,13 @@ export async function startLamp(o: {
   const files: Record<string, string> = { ...(o.files ?? (await firmwareSources())) };
   if (o.config !== null && o.config !== undefined) files['config.json'] = typeof o.config === 'string' ? o.config : JSON.stringify(o.config);
   writeBoardFiles(image, chip, files);
+  const accessPoints = o.accessPoints ?? [HOME_AP];
   const board = createBoard({
     chip,
     flashSize,
     flashImage: image,
     app: createMicroPython().app,
-    accessPoints: o.accessPoints ?? [HOME_AP],
+    accessPoints,
     timeScale: TIME_SCALE,
   });
   const uart = new Uart(board);
@@ -536,6 +540,7 @@ export async function startLamp(o: {
   return {
     board,
     uart,
+    accessPoints,
     async close() {
       await uart.close();
       await board.close();

@@ -188,6 +188,21 @@ describe.each(brokerKinds())('the lamp against %s', (kind) => {
     expect(l.uart.countLines(/^nyala: config ok$/)).toBe(1); // no reset on the way
   }, 90_000);
 
+  it('Wi-Fi gone and back: the lamp says why, keeps trying, and is online again without a reset', async () => {
+    const topics = deviceTopics(uniqueId());
+    const { lamp: l, phone: p } = await onlineLamp(topics);
+    const router = l.accessPoints.splice(0); // the router is switched off
+    await l.uart.waitLines(/^nyala: mqtt error lost wifi$/, 1, 10_000);
+    await l.uart.waitLines(/^nyala: wifi error no-ap$/, 1, 10_000);
+    const mark = p.messages.length;
+    l.accessPoints.push(...router); // and on again
+    await l.uart.waitLines(/^nyala: mqtt ok$/, 2, 30_000);
+    await p.waitFor(topics.status, 'online', 10_000, mark);
+    await p.publish(topics.command, 'on');
+    await p.waitFor(topics.reply, 'saya hidup', REPLY_MS);
+    expect(l.uart.countLines(/^nyala: config ok$/)).toBe(1);
+  }, 60_000);
+
   it('Ctrl-C during the main loop gives the REPL back (and the broker says offline)', async () => {
     const topics = deviceTopics(uniqueId());
     const { lamp: l, phone: p } = await onlineLamp(topics);
