@@ -94,6 +94,25 @@ test.describe('the remote', () => {
     }
   });
 
+  test('the Content-Security-Policy blocks injected inline scripts', async ({ page, servers }) => {
+    // (That it lets the page reach a broker over ws:// is what the toggle test above shows.)
+    const app = await servers.serve(builds.main);
+    const violations: string[] = [];
+    await page.exposeFunction('reportViolation', (d: string) => violations.push(d));
+    await page.goto(`${app.url}#/remote`);
+    const result = await page.evaluate(() => {
+      document.addEventListener('securitypolicyviolation', (e) =>
+        (window as unknown as { reportViolation: (d: string) => void }).reportViolation(e.violatedDirective),
+      );
+      const script = document.createElement('script');
+      script.textContent = '(window).__injected = true;';
+      document.body.append(script);
+      return { injected: (window as unknown as { __injected?: boolean }).__injected ?? false };
+    });
+    expect(result).toEqual({ injected: false });
+    await expect.poll(() => violations).toContain('script-src-elem');
+  });
+
   test('a pairing link with a wildcard topic is refused with the reason', async ({ page, servers }) => {
     const app = await servers.serve(builds.main);
     const lamp = defaultSettings({ name: 'Jahil' });
