@@ -89,9 +89,14 @@ export class FlashSession {
     private readonly transport: Transport,
     private readonly loader: ESPLoader,
     readonly board: DetectedBoard,
-    private readonly opts: ConnectOptions,
+    private opts: ConnectOptions,
   ) {
     this.unplug = watchUnplug(port);
+  }
+
+  /** Where this session's events go from now on, and the signal that cancels its next steps. */
+  listen(onEvent: ((e: FlashEvent) => void) | undefined, signal?: AbortSignal): void {
+    this.opts = { ...this.opts, onEvent, signal };
   }
 
   private fail(err: unknown): FlashError {

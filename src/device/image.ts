@@ -66,7 +66,7 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
 
 function looksLikeHtml(bytes: Uint8Array): boolean {
   // A "Save page as" of a download page, or a captive portal's answer instead of the file.
-  const head = new TextDecoder('latin1').decode(bytes.subarray(0, 512)).replace(/^\uFEFF/, '').trimStart().toLowerCase();
+  const head = new TextDecoder('utf-8').decode(bytes.subarray(0, 512)).replace(/^\uFEFF/, '').trimStart().toLowerCase();
   return head.startsWith('<!doctype html') || head.startsWith('<html') || head.startsWith('<head') || (head.startsWith('<') && head.includes('<body'));
 }
 

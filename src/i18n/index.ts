@@ -5,9 +5,10 @@ import { shell } from './sections/shell.ts';
 import { support } from './sections/support.ts';
 import { install } from './sections/install.ts';
 import { console_ } from './sections/console.ts';
+import { flash, flashErrors } from './sections/flash.ts';
 import { remote } from './sections/remote.ts';
 
-const sections = { shell, support, install, remote, console: console_ };
+const sections = { shell, support, install, flash, flashErrors, remote, console: console_ };
 
 type Sections = typeof sections;
 export type Strings = { [K in keyof Sections]: Sections[K]['en'] };

@@ -7,9 +7,14 @@ import { hrefFor, parseHash, type Route, type ViewName } from './router.ts';
 import { applyUpdate, onPwaChange, promptInstall, pwaState } from './pwa.ts';
 import { hasWebSerial } from './support.ts';
 import type { Lang } from '../i18n/index.ts';
-import './install-view.ts';
 import './remote-view.ts';
-import './console-view.ts';
+
+// The installer and the console pull in esptool-js and xterm: load them only when opened, so a
+// phone that only wants the remote never downloads them.
+const LAZY_VIEWS: Partial<Record<ViewName, { tag: string; load: () => Promise<unknown> }>> = {
+  install: { tag: 'nyala-install-view', load: () => import('./install-view.ts') },
+  console: { tag: 'nyala-console-view', load: () => import('./console-view.ts') },
+};
 
 const NAV: readonly { view: ViewName; label: () => string }[] = [
   { view: 'install', label: () => t().shell.navInstall },
@@ -53,13 +58,16 @@ export class NyalaApp extends LitElement {
   private readonly skipToMain = (e: Event) => {
     // The hash is the router's; move focus without touching it.
     e.preventDefault();
-    this.focusView();
+    void this.focusView();
   };
 
-  private focusView(): void {
+  private async focusView(): Promise<void> {
     // Each view renders in its own shadow root; its first heading has tabindex="-1" for this.
     const view = this.renderRoot.querySelector('main > *');
-    view?.shadowRoot?.querySelector<HTMLElement>('h1')?.focus();
+    if (!view) return;
+    await customElements.whenDefined(view.localName);
+    await (view as Partial<LitElement>).updateComplete;
+    view.shadowRoot?.querySelector<HTMLElement>('h1')?.focus();
   }
 
   override render() {
@@ -119,6 +127,7 @@ export class NyalaApp extends LitElement {
   }
 
   private renderView() {
+    void LAZY_VIEWS[this.route.view]?.load();
     switch (this.route.view) {
       case 'install':
         return html`<nyala-install-view></nyala-install-view>`;

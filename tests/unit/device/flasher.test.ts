@@ -1,0 +1,173 @@
+// src/device/flasher.ts against the virtual board: the real esptool-js underneath, unmodified.
+import { createHash } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createBoard, testImage, type Board, type ChipName } from '../../board/index.ts';
+import { FlashError, FlashSession, flashImage, type FlashEvent } from '../../../src/device/flasher.ts';
+import { BOOT_OFFSET } from '../../../src/device/image.ts';
+
+const TIME_SCALE = 0.05;
+const md5 = (d: Uint8Array) => createHash('md5').update(d).digest('hex');
+
+let boards: Board[] = [];
+afterEach(async () => {
+  for (const b of boards) await b.close();
+  boards = [];
+});
+
+function board(chip: ChipName, flashSize: string, extra: Partial<Parameters<typeof createBoard>[0]> = {}): Board {
+  const b = createBoard({ chip, flashSize, timeScale: TIME_SCALE, ...extra });
+  boards.push(b);
+  return b;
+}
+
+/** What the flasher writes: the image, with the ESP8266 header's mode and size set from the chip. */
+function expectedAt(chip: ChipName, image: Uint8Array, flash: Uint8Array): void {
+  const written = flash.subarray(BOOT_OFFSET[chip], BOOT_OFFSET[chip] + image.length);
+  if (chip === 'esp8266') {
+    // Only header bytes 2 (mode) and 3 (size|freq) may differ, and only as the flasher chose.
+    expect(Buffer.from(written.subarray(4))).toEqual(Buffer.from(image.subarray(4)));
+    expect(written.subarray(0, 2)).toEqual(image.subarray(0, 2));
+  } else {
+    expect(md5(written)).toBe(md5(image));
+  }
+}
+
+describe('flashImage', () => {
+  for (const c of [
+    { chip: 'esp8266', flashSize: '1MB', sizeNibble: 0x2, mode: 3 },
+    { chip: 'esp8266', flashSize: '4MB', sizeNibble: 0x4, mode: 2 },
+    { chip: 'esp32', flashSize: '4MB' },
+  ] as const) {
+    it(`flashes the test image onto a ${c.chip} with ${c.flashSize}, verifies it, and the board boots it`, { timeout: 90_000 }, async () => {
+      const b = board(c.chip, c.flashSize);
+      b.flash.preload(b.flash.size - 64, new Uint8Array(64).fill(0x42));
+      const image = testImage(c.chip);
+      const events: FlashEvent[] = [];
+      const detected = await flashImage(b.port, image, { onEvent: (e) => events.push(e) });
+
+      expect(detected.chip).toBe(c.chip);
+      expect(detected.flashSize).toBe(b.flash.size);
+      expect(detected.mac).toMatch(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
+      expect(detected.baud).toBe(921600);
+      const states = events.map((e) => e.state);
+      expect(states[0]).toBe('connecting');
+      expect(states).toContain('detected');
+      expect(states.indexOf('erasing')).toBeLessThan(states.indexOf('writing'));
+      expect(states.indexOf('verifying')).toBeGreaterThan(states.indexOf('writing'));
+      expect(states.at(-1)).toBe('done');
+      const writes = events.filter((e): e is Extract<FlashEvent, { state: 'writing' }> => e.state === 'writing');
+      expect(writes.length).toBeGreaterThan(3);
+      expect(writes.at(-1)!.progress.done).toBe(writes.at(-1)!.progress.total);
+      expect(writes.at(-2)!.progress.bytesPerSecond).toBeGreaterThan(0);
+      expect(Number.isFinite(writes.at(-2)!.progress.secondsLeft)).toBe(true);
+
+      expectedAt(c.chip, image, b.flash.bytes);
+      if (c.chip === 'esp8266') {
+        expect(b.flash.bytes[2]).toBe(c.mode);
+        expect(b.flash.bytes[3]! >> 4).toBe(c.sizeNibble);
+      }
+      // "Erase everything first": what was beyond the image is gone.
+      expect(b.flash.isErased(b.flash.size - 64, 64)).toBe(true);
+      // flashImage resets the board out of the bootloader and it boots what was written.
+      await b.waitForState('app', 10_000);
+    });
+  }
+
+  it('saves a backup equal to the flash as it was before the erase', { timeout: 90_000 }, async () => {
+    const b = board('esp8266', '1MB');
+    const before = new Uint8Array(b.flash.size);
+    for (let i = 0; i < before.length; i += 4096) before[i] = (i / 4096) & 0xff;
+    b.flash.preload(0, before);
+    let backup: Uint8Array | undefined;
+    await flashImage(b.port, testImage('esp8266'), { onBackup: (d) => void (backup = d) });
+    expect(backup?.length).toBe(before.length);
+    expect(md5(backup!)).toBe(md5(before));
+  });
+});
+
+describe('refusals before anything is erased', () => {
+  const html = new TextEncoder().encode('<!DOCTYPE html><html><head><title>MicroPython - Downloads</title></head><body>…</body></html>');
+  const notImage = new Uint8Array(300_000).fill(0x11);
+  const cases: { what: string; chip: ChipName; flashSize: string; image: () => Uint8Array; code: string }[] = [
+    { what: 'an ESP32 image on an ESP8266', chip: 'esp8266', flashSize: '4MB', image: () => testImage('esp32'), code: 'wrong-chip' },
+    { what: 'an ESP8266 image on an ESP32', chip: 'esp32', flashSize: '4MB', image: () => testImage('esp8266'), code: 'wrong-chip' },
+    { what: 'an image bigger than the flash', chip: 'esp8266', flashSize: '512KB', image: () => testImage('esp8266'), code: 'too-big' },
+    { what: 'a file that is not an image', chip: 'esp8266', flashSize: '4MB', image: () => notImage, code: 'not-an-image' },
+    { what: 'a saved HTML page', chip: 'esp8266', flashSize: '4MB', image: () => html, code: 'html' },
+    { what: 'an empty file', chip: 'esp8266', flashSize: '4MB', image: () => new Uint8Array(0), code: 'empty' },
+  ];
+  for (const c of cases) {
+    it(`refuses ${c.what} and leaves the flash byte for byte`, { timeout: 60_000 }, async () => {
+      const b = board(c.chip, c.flashSize);
+      const before = new Uint8Array(b.flash.size);
+      for (let i = 0; i < before.length; i += 997) before[i] = i & 0xff;
+      b.flash.preload(0, before);
+      const events: FlashEvent[] = [];
+      const err = await flashImage(b.port, c.image(), { onEvent: (e) => events.push(e) }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(FlashError);
+      expect((err as FlashError).code).toBe('image');
+      expect((err as FlashError).problem?.code).toBe(c.code);
+      expect(events.at(-1)).toMatchObject({ state: 'error', code: 'image' });
+      expect(events.some((e) => e.state === 'erasing' || e.state === 'writing')).toBe(false);
+      expect(md5(b.flash.read(0, b.flash.size))).toBe(md5(before));
+      // The port was given back closed.
+      expect(b.port.readable).toBeNull();
+    });
+  }
+});
+
+describe('when things go wrong', () => {
+  it('cancel mid-write: stops at once with "cancelled" and closes the port', { timeout: 60_000 }, async () => {
+    const b = board('esp8266', '4MB');
+    const ctl = new AbortController();
+    const started = Date.now();
+    const err = await flashImage(b.port, testImage('esp8266'), {
+      signal: ctl.signal,
+      onEvent: (e) => {
+        if (e.state === 'writing' && e.progress.done > e.progress.total / 4) ctl.abort();
+      },
+    }).catch((e: unknown) => e);
+    expect((err as FlashError).code).toBe('cancelled');
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(b.port.readable).toBeNull();
+    // The board can be flashed again right away.
+    const again = await flashImage(b.port, testImage('esp8266'));
+    expect(again.chip).toBe('esp8266');
+  });
+
+  it('unplug mid-write: an "unplugged" error, no hang', { timeout: 60_000 }, async () => {
+    const b = board('esp8266', '4MB');
+    let pulled = false;
+    const err = await flashImage(b.port, testImage('esp8266'), {
+      onEvent: (e) => {
+        if (!pulled && e.state === 'writing' && e.progress.done > e.progress.total / 3) {
+          pulled = true;
+          b.faults.unplug();
+        }
+      },
+    }).catch((e: unknown) => e);
+    expect(pulled).toBe(true);
+    expect(err).toBeInstanceOf(FlashError);
+    expect((err as FlashError).code, (err as FlashError).detail).toBe('unplugged');
+    expect(b.port.readable).toBeNull();
+  });
+
+  it('falls back to a slower baud when 921600 garbles on the link, and finishes', { timeout: 90_000 }, async () => {
+    const b = board('esp8266', '1MB', { maxBaud: 460800 });
+    const session = await FlashSession.connect(b.port);
+    try {
+      expect(session.board.baud).toBe(460800);
+      await session.write(testImage('esp8266'));
+    } finally {
+      await session.close();
+    }
+    expectedAt('esp8266', testImage('esp8266'), b.flash.bytes);
+  });
+
+  it('a board whose DTR/RTS do not reach EN/IO0 gives "no-bootloader" (hold BOOT)', { timeout: 90_000 }, async () => {
+    const b = board('esp8266', '4MB', { autoReset: false });
+    const err = await FlashSession.connect(b.port, { attempts: 2 }).catch((e: unknown) => e);
+    expect((err as FlashError).code).toBe('no-bootloader');
+    expect(b.port.readable).toBeNull();
+  });
+});
