@@ -40,6 +40,9 @@ export interface MicroPythonHandle {
 }
 
 const requireHere = createRequire(import.meta.url);
+const trace = process.env.NYALA_MPY_TRACE
+  ? (what: string): void => console.error(`[virtual board] ${what} at ${performance.now().toFixed(1)} ms`)
+  : (): void => undefined;
 let compiled: Promise<WebAssembly.Module> | undefined;
 function wasmModule(): Promise<WebAssembly.Module> {
   compiled ??= WebAssembly.compile(
@@ -85,6 +88,8 @@ type WorkerMsg =
   | { t: 'reset' }
   | { t: 'soft'; raw: boolean }
   | { t: 'powercut' }
+  | { t: 'log'; text: string }
+  | { t: 'ready' }
   | ({ t: 'rpc'; seq: number } & Rpc);
 
 type Rpc =
@@ -104,6 +109,35 @@ interface HandleState {
   cutArmed: boolean;
   cutDone: (() => void) | undefined;
   current: MicroPythonApp | undefined;
+}
+
+// One worker kept started and waiting (it has loaded the interpreter's JavaScript), per process.
+const workerUrl = new URL('./worker.mjs', import.meta.url);
+let spare: Worker | undefined;
+
+function spawn(): Worker {
+  const w = new Worker(workerUrl, { workerData: { standby: true } });
+  w.unref();
+  return w;
+}
+
+function prepareWorker(): void {
+  if (spare) return;
+  const w = spawn();
+  spare = w;
+  w.once('error', () => {
+    if (spare === w) spare = undefined;
+  });
+  w.once('exit', () => {
+    if (spare === w) spare = undefined;
+  });
+}
+
+function takeWorker(): Worker {
+  const w = spare ?? spawn();
+  spare = undefined;
+  w.removeAllListeners();
+  return w;
 }
 
 /** One board's MicroPython (one power-on); a soft reset swaps the interpreter inside it. */
@@ -144,24 +178,25 @@ export class MicroPythonApp implements BoardApp {
     Atomics.store(this.ctl, CTL.RUNNING, 0);
     Atomics.store(this.ctl, CTL.INTR, 0);
     Atomics.store(this.ctl, CTL.CUT_ON_RENAME, this.handle.cutArmed ? 1 : 0);
-    const worker = new Worker(new URL('./worker.mjs', import.meta.url), {
-      workerData: {
-        ctl: this.ctl.buffer,
-        rx: this.rx.buffer,
-        rpc: this.rpcData.buffer,
-        flash: this.ctx.flash.buffer,
-        flashOffset: this.ctx.flash.byteOffset,
-        flashLength: this.ctx.flash.byteLength,
-        chip: this.ctx.chip,
-        mac: Array.from(this.ctx.mac),
-        timeScale: this.ctx.timeScale,
-        rawPaste: this.ctx.rawPaste,
-        fsKind: this.handle.fs,
-        boot: { kind, raw },
-        wasmModule: module,
-      },
+    const worker = takeWorker();
+    worker.postMessage({
+      ctl: this.ctl.buffer,
+      rx: this.rx.buffer,
+      rpc: this.rpcData.buffer,
+      flash: this.ctx.flash.buffer,
+      flashOffset: this.ctx.flash.byteOffset,
+      flashLength: this.ctx.flash.byteLength,
+      chip: this.ctx.chip,
+      mac: Array.from(this.ctx.mac),
+      timeScale: this.ctx.timeScale,
+      rawPaste: this.ctx.rawPaste,
+      fsKind: this.handle.fs,
+      boot: { kind, raw },
+      wasmModule: module,
+      timeOrigin: performance.timeOrigin,
     });
-    worker.unref();
+    trace(`worker spawned (${kind})`);
+    worker.once('online', () => trace('worker online'));
     this.worker = worker;
     worker.on('message', (msg: WorkerMsg) => {
       if (gen === this.generation && !this.stopped) this.onMessage(msg, gen);
@@ -238,7 +273,9 @@ export class MicroPythonApp implements BoardApp {
         this.ctx.requestReset();
         return;
       case 'soft':
+        trace('soft reset requested');
         void this.killWorker().then(() => {
+          trace('old interpreter stopped');
           this.stopped = false;
           Atomics.store(this.ctl, CTL.TX_PENDING, 0);
           return this.boot('soft', msg.raw);
@@ -253,6 +290,14 @@ export class MicroPythonApp implements BoardApp {
       }
       case 'rpc':
         this.onRpc(msg, gen);
+        return;
+      case 'log':
+        console.error('[virtual board]', msg.text);
+        return;
+      case 'ready':
+        // The next boot (soft reset, or another board) takes a worker started now, off the
+        // critical path.
+        prepareWorker();
         return;
     }
   }

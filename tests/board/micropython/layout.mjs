@@ -33,6 +33,6 @@ export const CTL = Object.freeze({
  * UART receive buffer. A real board holds a few hundred bytes (UART FIFO + the REPL's stdin ring);
  * we allow 1 KB. Raw-paste flow control keeps a host well inside it.
  */
-export const RX_CAP = 1024;
+export const RX_CAP = 4096;
 /** Payload area for replies to the worker's requests (socket data, access point lists). */
 export const RPC_CAP = 64 * 1024;

@@ -14,7 +14,11 @@ import { readFileSync } from 'node:fs';
 import { CTL, RX_CAP } from './layout.mjs';
 import * as ffs from './flashfs.mjs';
 
-const wd = workerData;
+// Workers are started ahead of need (the slow part is starting a thread and loading the
+// interpreter's JavaScript) and told which board they are by their first message.
+const interpreterJs = import('@micropython/micropython-webassembly-pyscript/micropython.mjs');
+const wd = workerData && workerData.standby ? await new Promise((resolve) => parentPort.once('message', resolve)) : workerData;
+const trace = process.env.NYALA_MPY_TRACE ? (what) => log(`[${wd.boot.kind} boot] ${what} at ${(performance.timeOrigin + performance.now() - wd.timeOrigin).toFixed(1)} ms`) : () => {};
 const ctl = new Int32Array(wd.ctl);
 const rxRing = new Uint8Array(wd.rx);
 const rpcData = new Uint8Array(wd.rpc);
@@ -23,6 +27,9 @@ const regionInfo = ffs.fsRegion(wd.chip, wd.flashLength);
 const region = regionInfo ? flash.subarray(regionInfo.offset, regionInfo.offset + regionInfo.size) : null;
 const totalBlocks = region ? Math.floor(region.length / ffs.BLOCK_SIZE) : 0;
 const post = (msg) => parentPort.postMessage(msg);
+// The worker's own console is flushed by its event loop, which a waiting worker never runs: logs go
+// to the main thread as messages.
+const log = (...args) => post({ t: 'log', text: args.map((a) => (a instanceof Error ? a.stack : String(a))).join(' ') });
 
 // MicroPython's own errno numbers (py/mperrno.h), which is what a board raises.
 const E = { ENOENT: 2, EIO: 5, EBADF: 9, EAGAIN: 11, EACCES: 13, EEXIST: 17, ENODEV: 19, ENOTDIR: 20,
@@ -44,8 +51,9 @@ WebAssembly.instantiate = async (_source, imports) => {
   memory = instance.exports.memory;
   return { instance, module: wd.wasmModule };
 };
-const { loadMicroPython } = await import('@micropython/micropython-webassembly-pyscript/micropython.mjs');
+const { loadMicroPython } = await interpreterJs;
 const heap = () => new Uint8Array(memory.buffer);
+trace('imported');
 
 // ---------------------------------------------------------------------------------------------
 // UART transmit: bytes from the interpreter, "\n" sent as "\r\n" as a board's stdout does.
@@ -246,7 +254,7 @@ function withFs(fn) {
     if (!img) return -E.ENODEV;
     return fn(img);
   } catch (err) {
-    console.error('[virtual board] filesystem hook failed:', err);
+    log('filesystem hook failed:', err);
     return -E.EIO;
   }
 }
@@ -389,7 +397,7 @@ const fsHooks = {
       f.pos += k;
       return k;
     } catch (err) {
-      console.error('[virtual board] read failed:', err);
+      log('read failed:', err);
       return -E.EIO;
     }
   },
@@ -454,7 +462,7 @@ function safe(fn, fallback = -E.EIO) {
     try {
       return fn(...args);
     } catch (err) {
-      console.error('[virtual board] hook failed:', err);
+      log('hook failed:', err);
       return fallback;
     }
   };
@@ -610,6 +618,7 @@ mp = await loadMicroPython({
   },
 });
 Module = mp._module;
+trace('interpreter loaded');
 
 const pyDir = new URL('./py/', import.meta.url);
 mp.FS.mkdir('/nyala');
@@ -634,9 +643,10 @@ try {
   // A second top-level call: the interpreter only collects garbage between them.
   mp.runPython('_nyala_boot.baseline()\ndel _nyala_boot\nimport gc\ndel gc, sys\n');
 } catch (err) {
-  console.error('[virtual board] board modules failed to load:', err);
+  log('board modules failed to load:', err);
 }
 flushTx(true);
+trace('board modules ready');
 
 if (fsState === 'corrupt') {
   // inisetup.fs_corrupted(): the message every 3 s until Ctrl-C.
@@ -685,7 +695,7 @@ function runFile(name) {
       for (const c of Buffer.from(String(err.message).split('"<stdin>"').join(`"${name}"`), 'utf8')) outByte(c);
       return 'error';
     }
-    console.error('[virtual board] running', name, 'failed:', err);
+    log('running', name, 'failed:', err);
     return 'error';
   } finally {
     pyExec = false;
@@ -720,6 +730,8 @@ if (rawMode) {
   writeStr(`${BANNER}\r\nType "help()" for more information.\r\n>>> `);
 }
 flushTx(true);
+trace('REPL ready');
+post({ t: 'ready' });
 
 // ---------------------------------------------------------------------------------------------
 // The REPL. The interpreter's own event-driven REPL (the one the ESP8266 port uses) handles the
@@ -738,7 +750,7 @@ function replChar(c) {
   try {
     ret = mp.replProcessChar(c);
   } catch (err) {
-    console.error('[virtual board] REPL failed:', err);
+    log('REPL failed:', err);
     ret = 0;
   }
   Atomics.store(ctl, CTL.RUNNING, 0);
