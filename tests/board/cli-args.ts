@@ -13,7 +13,8 @@ export const USAGE = `usage: npm run board -- --rfc2217 PORT [options]
   --mac AA:BB:CC:DD:EE:FF
   --wifi SSID[:PASSWORD]
                         an access point the board's Wi-Fi can join (repeatable)
-  --micropython         boot MicroPython after a normal reset (virtual board part 2)`;
+  --micropython         a valid image boots MicroPython (instead of an echo application); without
+                        --flash-file the board starts with the generated MicroPython image flashed`;
 
 export interface CliOptions {
   chip: ChipName;

@@ -5,7 +5,9 @@
 
 import { readFile } from 'node:fs/promises';
 import { CliError, USAGE, parseCliArgs, type CliOptions } from './cli-args.ts';
-import { createBoard, parseFlashSize, type BoardOptions } from './index.ts';
+import { CHIPS } from './chip.ts';
+import { createBoard, parseFlashSize, testImage, type BoardOptions } from './index.ts';
+import { micropythonApp } from './micropython/index.ts';
 import { startRfc2217Server } from './rfc2217.ts';
 
 /** How long a clean shutdown may take before the process gives up on it. */
@@ -16,16 +18,26 @@ function fail(message: string, code: number): never {
   process.exit(code);
 }
 
-async function flashImage(options: CliOptions): Promise<Uint8Array | undefined> {
-  if (options.flashFile === undefined) return undefined;
-  const { path, offset } = options.flashFile;
-  const data = await readFile(path).catch((error: unknown) => fail(`cannot read ${path}: ${String(error)}`, 1));
+/** The whole flash at power-on: `data` at `offset`, the rest erased NOR (all ones). */
+function flashWith(data: Uint8Array, offset: number, options: CliOptions, what: string): Uint8Array {
   const size = parseFlashSize(options.flashSize);
-  if (offset + data.length > size) fail(`${path} at ${offset} does not fit in ${size} bytes of flash`, 1);
-  // Flash that was never written reads as erased NOR: all ones.
+  if (offset + data.length > size) fail(`${what} at ${offset} does not fit in ${size} bytes of flash`, 1);
   const image = new Uint8Array(size).fill(0xff);
   image.set(data, offset);
   return image;
+}
+
+async function flashImage(options: CliOptions): Promise<Uint8Array | undefined> {
+  if (options.flashFile !== undefined) {
+    const { path, offset } = options.flashFile;
+    const data = await readFile(path).catch((error: unknown) => fail(`cannot read ${path}: ${String(error)}`, 1));
+    return flashWith(data, offset, options, path);
+  }
+  if (options.micropython) {
+    // A board that has MicroPython flashed already: the generated image at the boot offset.
+    return flashWith(testImage(options.chip), CHIPS[options.chip].bootOffset, options, 'the MicroPython image');
+  }
+  return undefined;
 }
 
 async function main(): Promise<void> {
@@ -36,17 +48,13 @@ async function main(): Promise<void> {
     if (error instanceof CliError) fail(`${error.message}\n${USAGE}`, 2);
     throw error;
   }
-  if (options.micropython) {
-    // Part 2 of the virtual board puts MicroPython behind the ROM; until then only the echo
-    // application runs, and serving that under this flag would mislead.
-    fail('--micropython: not yet available (virtual board part 2)', 2);
-  }
-
   const boardOptions: BoardOptions = { chip: options.chip, timeScale: 1, accessPoints: options.accessPoints };
   if (options.flashSize !== undefined) boardOptions.flashSize = options.flashSize;
   if (options.mac !== undefined) boardOptions.mac = options.mac;
   const image = await flashImage(options);
   if (image !== undefined) boardOptions.flashImage = image;
+  // What a valid image runs: MicroPython (virtual board part 2) or the echo application.
+  if (options.micropython) boardOptions.app = micropythonApp;
   const board = createBoard(boardOptions);
 
   const server = await startRfc2217Server({

@@ -222,13 +222,22 @@ describe('npm run board', () => {
     await expect(refused(port)).resolves.toBe(true);
   });
 
-  it('exits 0 on SIGTERM after closing the server', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'tests/board/cli.ts', '--rfc2217', '0', '--chip', 'esp32', '--flash-size', '2MB'], {
+  it('serves MicroPython with the given Wi-Fi on an ESP32, and exits 0 on SIGTERM', async () => {
+    const args = ['--rfc2217', '0', '--chip', 'esp32', '--flash-size', '4MB', '--micropython', '--wifi', 'Suko:rahasia:123'];
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tests/board/cli.ts', ...args], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     cleanups.push(() => void child.kill('SIGKILL'));
     const { match } = await lineMatching(child, /^ready rfc2217:\/\/127\.0\.0\.1:(\d+)\n/m, 60_000, 'board cli');
+    const url = `rfc2217://127.0.0.1:${match[1]}`;
+
+    // The generated image went to the ESP32's boot offset and boots into MicroPython, which sees
+    // the access point given on the command line (the password keeps its colon).
+    const code = 'import sys, network; w = network.WLAN(network.STA_IF); w.active(True); print(sys.platform, [ap[0] for ap in w.scan()])';
+    const report = await runPyserialClient(['repl', url, code]);
+    expect(report.output).toContain("esp32 [b'Suko']");
+
     const exited = exitOf(child, 15_000, 'board cli');
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
