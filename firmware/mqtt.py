@@ -117,8 +117,8 @@ class Client:
         """Say goodbye (the broker then does not send our last will) and close."""
         try:
             self._send(DISCONNECT, b"")
-        except OSError:
-            pass
+        except MQTTError:
+            pass  # already gone: nothing to say goodbye to
         self.close()
 
     def close(self):

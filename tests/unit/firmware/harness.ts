@@ -4,7 +4,7 @@
 // silent without closing anything.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect as tcpConnect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -93,9 +93,17 @@ function count(map: Map<string, number>, key: string): void {
   map.set(key, (map.get(key) ?? 0) + 1);
 }
 
+/** A broker that only lets this user in (otherwise anyone). */
+export interface Credentials {
+  user: string;
+  password: string;
+}
+
 class AedesBroker implements TestBroker {
   readonly kind = 'aedes';
   port = 0;
+  constructor(private readonly credentials?: Credentials) {}
+
   private aedes: Aedes | null = null;
   private server: Server | null = null;
   private sockets = new Set<Socket>();
@@ -104,7 +112,10 @@ class AedesBroker implements TestBroker {
   private changed = new Signal();
 
   async start(): Promise<void> {
-    const aedes = await Aedes.createBroker();
+    const cred = this.credentials;
+    const aedes = await Aedes.createBroker(
+      cred ? { authenticate: (_client, user, password, done) => done(null, user === cred.user && password?.toString() === cred.password) } : {},
+    );
     aedes.on('ping', (_packet, client) => {
       count(this.pingCounts, client.id);
       this.changed.notify();
@@ -158,6 +169,8 @@ export const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/loc
 class MosquittoBroker implements TestBroker {
   readonly kind = 'mosquitto';
   port = 0;
+  constructor(private readonly credentials?: Credentials) {}
+
   private dir = '';
   private proc: ChildProcess | null = null;
   private pingCounts = new Map<string, number>();
@@ -172,7 +185,16 @@ class MosquittoBroker implements TestBroker {
     const conf = path.join(this.dir, 'mosquitto.conf');
     // `log_type all` makes Mosquitto log every PINGREQ and keepalive timeout: that is how the
     // tests see them.
-    await writeFile(conf, `listener ${this.port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\nlog_type all\n`);
+    let access = 'allow_anonymous true\n';
+    if (this.credentials) {
+      const passwords = path.join(this.dir, 'passwords');
+      await run('mosquitto_passwd', ['-c', '-b', passwords, this.credentials.user, this.credentials.password]);
+      // Started as root, Mosquitto drops to its own user before it reads the file.
+      await chmod(this.dir, 0o755);
+      await chmod(passwords, 0o644);
+      access = `allow_anonymous false\npassword_file ${passwords}\n`;
+    }
+    await writeFile(conf, `listener ${this.port} 127.0.0.1\n${access}persistence false\nlog_dest stderr\nlog_type all\n`);
     const proc = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     let pending = '';
@@ -241,12 +263,22 @@ export function brokerKinds(): BrokerKind[] {
   return ['aedes'];
 }
 
-export function makeBroker(kind: BrokerKind): TestBroker & { dispose(): Promise<void> } {
+export function makeBroker(kind: BrokerKind, credentials?: Credentials): TestBroker & { dispose(): Promise<void> } {
   if (kind === 'aedes') {
-    const b = new AedesBroker();
+    const b = new AedesBroker(credentials);
     return Object.assign(b, { dispose: () => b.stop() });
   }
-  return new MosquittoBroker();
+  return new MosquittoBroker(credentials);
+}
+
+function run(command: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    p.once('error', reject);
+    p.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} failed (${code}): ${err}`))));
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -269,8 +301,13 @@ export class Phone {
     });
   }
 
-  static async connect(port: number, clientId = `phone-${Math.random().toString(16).slice(2, 8)}`): Promise<Phone> {
-    const client = await connectAsync(`mqtt://127.0.0.1:${port}`, { clientId, reconnectPeriod: 0, connectTimeout: 5000 });
+  static async connect(port: number, clientId = `phone-${Math.random().toString(16).slice(2, 8)}`, credentials?: Credentials): Promise<Phone> {
+    const client = await connectAsync(`mqtt://127.0.0.1:${port}`, {
+      clientId,
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+      ...(credentials ? { username: credentials.user, password: credentials.password } : {}),
+    });
     return new Phone(client);
   }
 
@@ -404,11 +441,20 @@ export function deviceTopics(id: string): Topics {
 }
 
 /** A config.json of version 1 (docs/contracts.md) for a board on HOME_AP and a local broker. */
-export function lampConfig(o: { port: number; clientId: string; topics: Topics; keepalive?: number; wifiPassword?: string; ssid?: string }): object {
+export function lampConfig(o: {
+  port: number;
+  clientId: string;
+  topics: Topics;
+  keepalive?: number;
+  wifiPassword?: string;
+  ssid?: string;
+  user?: string;
+  password?: string;
+}): object {
   return {
     version: 1,
     wifi: { ssid: o.ssid ?? HOME_AP.ssid, password: o.wifiPassword ?? HOME_AP.password },
-    mqtt: { host: '127.0.0.1', port: o.port, client_id: o.clientId, user: null, password: null, keepalive: o.keepalive ?? 2 },
+    mqtt: { host: '127.0.0.1', port: o.port, client_id: o.clientId, user: o.user ?? null, password: o.password ?? null, keepalive: o.keepalive ?? 2 },
     topics: o.topics,
     lamp: { pin: 2, active_low: true },
     replies: { on: 'saya hidup', off: 'saya mati' },

@@ -203,6 +203,30 @@ describe.each(brokerKinds())('the lamp against %s', (kind) => {
     expect(l.uart.countLines(/^nyala: config ok$/)).toBe(1);
   }, 60_000);
 
+  it('a broker with a password: the right user and password get in, wrong ones get "auth" and patient retries', async () => {
+    const cred = { user: 'lampu', password: 'rahasia' };
+    const locked = makeBroker(kind, cred);
+    await locked.start();
+    cleanups.push(() => locked.dispose());
+    const topics = deviceTopics(uniqueId());
+    const p = await Phone.connect(locked.port, undefined, cred);
+    cleanups.push(() => p.end());
+    await p.subscribe(topics.status, topics.reply);
+
+    const good = await lamp(lampConfig({ port: locked.port, clientId: `nyala-${uniqueId()}`, topics, ...cred }));
+    await p.waitFor(topics.status, 'online', BOOT_MS);
+    await p.publish(topics.command, 'on');
+    await p.waitFor(topics.reply, 'saya hidup', REPLY_MS);
+    await good.close();
+
+    const bad = await lamp(lampConfig({ port: locked.port, clientId: `nyala-${uniqueId()}`, topics: deviceTopics(uniqueId()), user: cred.user, password: 'salah' }));
+    const errors = await bad.uart.waitLines(/^nyala: mqtt error/, 2, 20_000);
+    // 4 = bad user name or password, 5 = not authorised (MQTT 3.1.1, 3.2.2.3): brokers pick either.
+    for (const e of errors) expect(e.line).toMatch(/^nyala: mqtt error auth [45]$/);
+    expect(bad.uart.countLines(/^nyala: config ok$/)).toBe(1);
+    expect(bad.uart.text).not.toContain('salah');
+  }, 60_000);
+
   it('Ctrl-C during the main loop gives the REPL back (and the broker says offline)', async () => {
     const topics = deviceTopics(uniqueId());
     const { lamp: l, phone: p } = await onlineLamp(topics);
