@@ -1,16 +1,14 @@
-// Keeping lamps: in the browser's storage (handed in by ui/) and as a JSON file to export and
-// import. Secrets leave memory only when the person asked: the broker's credentials when
-// `remember.brokerCredentials`, the Wi-Fi password when `remember.wifiPassword`.
+// Keeping lamps in the browser's storage (handed in by ui/). Secrets leave memory only when the
+// person asked: the broker's credentials when `remember.brokerCredentials`, the Wi-Fi password
+// when `remember.wifiPassword`. The same JSON shape is the export file (settings-file.ts).
 import {
   PIN_RANGE,
   defaultLampPin,
   defaultSettings,
   detectBrokerPreset,
-  validateSettings,
   type BrokerPresetId,
   type Chip,
   type LampSettings,
-  type SettingsIssue,
 } from './settings.ts';
 
 /** The part of the Web Storage API we need; ui/ passes `localStorage`, tests a Map-backed one. */
@@ -24,7 +22,7 @@ export const EXPORT_FORMAT = 'nyala-lamps';
 export const EXPORT_VERSION = 1;
 export const STORAGE_KEY = 'nyala.lamps.v1';
 
-interface LampsFile {
+export interface LampsFile {
   format: typeof EXPORT_FORMAT;
   version: typeof EXPORT_VERSION;
   lamps: LampSettings[];
@@ -43,59 +41,6 @@ export function withoutSecrets(settings: LampSettings, keep: SecretChoices): Lam
     wifi: keep.wifiPassword ? { ...settings.wifi } : { ...settings.wifi, password: '' },
     remember: { ...settings.remember },
   };
-}
-
-export interface ExportOptions {
-  /** include the secrets each lamp's `remember` allows; false leaves every secret out */
-  includeSecrets: boolean;
-}
-
-export function exportLamps(lamps: readonly LampSettings[], options: ExportOptions): string {
-  const file: LampsFile = {
-    format: EXPORT_FORMAT,
-    version: EXPORT_VERSION,
-    lamps: lamps.map((l) =>
-      withoutSecrets(l, options.includeSecrets ? l.remember : { brokerCredentials: false, wifiPassword: false }),
-    ),
-  };
-  return JSON.stringify(file, null, 2) + '\n';
-}
-
-export type ImportIssue =
-  | { code: 'json-syntax' }
-  | { code: 'json-format' }
-  | { code: 'json-version'; version: unknown }
-  | { code: 'json-field'; lamp: number; path: string }
-  | { code: 'invalid-lamp'; lamp: number; issues: SettingsIssue[] };
-
-export type ImportResult = { ok: true; lamps: LampSettings[] } | { ok: false; issues: ImportIssue[] };
-
-/** Reads an exported file; every lamp is shape-checked and validated for use as a remote. */
-export function importLamps(text: string): ImportResult {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    return { ok: false, issues: [{ code: 'json-syntax' }] };
-  }
-  if (!isRecord(data) || data.format !== EXPORT_FORMAT || !Array.isArray(data.lamps)) {
-    return { ok: false, issues: [{ code: 'json-format' }] };
-  }
-  if (data.version !== EXPORT_VERSION) return { ok: false, issues: [{ code: 'json-version', version: data.version }] };
-
-  const issues: ImportIssue[] = [];
-  const lamps: LampSettings[] = [];
-  data.lamps.forEach((raw: unknown, index: number) => {
-    const read = readLamp(raw);
-    if (typeof read === 'string') {
-      issues.push({ code: 'json-field', lamp: index, path: read });
-      return;
-    }
-    const invalid = validateSettings(read, { purpose: 'remote' });
-    if (invalid.length > 0) issues.push({ code: 'invalid-lamp', lamp: index, issues: invalid });
-    else lamps.push(read);
-  });
-  return issues.length > 0 ? { ok: false, issues } : { ok: true, lamps };
 }
 
 /** The lamps of this browser, in its storage. */
@@ -224,6 +169,6 @@ export function readLamp(raw: unknown): LampSettings | string {
   }
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
+export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -15,7 +15,7 @@ import {
   type SettingsIssue,
 } from '../lamp/settings.ts';
 import { LocaleController, t } from './locale.ts';
-import { issueText } from './remote-text.ts';
+import { issueText } from './settings-text.ts';
 import { viewStyles } from './view-styles.ts';
 
 @customElement('nyala-lamp-settings-form')

@@ -4,17 +4,23 @@
 // All MQTT is in src/lamp/remote.ts; this renders its snapshots and asks it to act.
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { parsePairingParams, type PairingResult } from '../lamp/pairing.ts';
 import type { LampRemote, RemoteSnapshot } from '../lamp/remote.ts';
-import { exportLamps, importLamps } from '../lamp/settings-store.ts';
 import { defaultSettings, type LampSettings } from '../lamp/settings.ts';
 import { LocaleController, t } from './locale.ts';
-import { clock, connectionText, failureText, outcomeText, pairingIssueText, presenceText } from './remote-text.ts';
+import { clock, connectionText, failureText, outcomeText, presenceText } from './remote-text.ts';
 import { session } from './remote-session.ts';
 import { viewStyles } from './view-styles.ts';
 import './lamp-switch.ts';
 import './message-log.ts';
-import './lamp-settings-form.ts';
+
+// What a phone that only switches lamps never needs is loaded when first used: the settings
+// form, the pairing confirmation, the QR code (with qrcode) and the JSON file functions.
+const lazy = {
+  form: () => import('./lamp-settings-form.ts'),
+  pairConfirm: () => import('./pair-confirm.ts'),
+  qr: () => import('./pair-qr.ts'),
+  files: () => import('../lamp/settings-file.ts'),
+};
 
 /** A sentence to show once after a hash change re-creates the view (e.g. "Teras was added"). */
 let noticeForNextView = '';
@@ -30,7 +36,6 @@ export class RemoteView extends LitElement {
   @state() private editing: { lamp: LampSettings; isNew: boolean } | null = null;
   @state() private showQr = false;
   @state() private notice = noticeForNextView;
-  private pairing: PairingResult | null = null;
   private offSession?: () => void;
   private ticker?: ReturnType<typeof setInterval>;
 
@@ -52,7 +57,8 @@ export class RemoteView extends LitElement {
   }
 
   override willUpdate(changed: Map<string, unknown>) {
-    if (changed.has('pairParams')) this.pairing = this.pairParams ? parsePairingParams(this.pairParams) : null;
+    if (changed.has('pairParams') && this.pairParams) void lazy.pairConfirm();
+    if (this.editing) void lazy.form();
     if (!session.lamps.some((l) => l.key === this.selected)) this.selected = session.lamps[0]?.key ?? '';
     lastSelected = this.selected;
   }
@@ -67,7 +73,9 @@ export class RemoteView extends LitElement {
     return html`
       <h1 tabindex="-1">${s.title}</h1>
       ${this.notice ? html`<p class="callout" role="status">${this.notice}</p>` : nothing}
-      ${this.pairing ? this.renderPairing(this.pairing) : nothing}
+      ${this.pairParams
+        ? html`<nyala-pair-confirm .params=${this.pairParams} @pair=${(e: CustomEvent<LampSettings>) => void this.confirmPairing(e.detail)}></nyala-pair-confirm>`
+        : nothing}
       ${this.renderLampTabs()}
       ${this.editing
         ? html`<h2>${s.settings}</h2>
@@ -80,7 +88,7 @@ export class RemoteView extends LitElement {
             ></nyala-lamp-settings-form>`
         : lamp
           ? this.renderLamp(lamp)
-          : this.pairing?.ok
+          : this.pairParams
             ? nothing
             : html`<p>${s.intro}</p>
                 <p>${s.noLamps}</p>`}
@@ -165,13 +173,8 @@ export class RemoteView extends LitElement {
     `;
   }
 
-  private qrLoading = false;
-  /** The QR element (and qrcode) load only when someone opens the pairing section. */
   private loadQr() {
-    if (!this.qrLoading) {
-      this.qrLoading = true;
-      void import('./pair-qr.ts');
-    }
+    void lazy.qr();
     return nothing;
   }
 
@@ -199,38 +202,6 @@ export class RemoteView extends LitElement {
       case 'pending':
         return s.statePending(snap.power.want);
     }
-  }
-
-  private renderPairing(result: PairingResult) {
-    const s = t().remote;
-    if (!result.ok) {
-      return html`<section class="callout" role="alert" data-testid="pair-invalid">
-        <p>${s.pairInvalid}</p>
-        <ul>
-          ${result.issues.map((i) => html`<li>${pairingIssueText(i)}</li>`)}
-        </ul>
-      </section>`;
-    }
-    const l = result.settings;
-    return html`<section class="pair" aria-labelledby="pair-title">
-      <h2 id="pair-title">${s.pairTitle}</h2>
-      <p>${s.pairIntro}</p>
-      <dl>
-        <dt>${s.name}</dt>
-        <dd>${l.name}</dd>
-        <dt>${s.wsUrl}</dt>
-        <dd>${l.broker.ws}</dd>
-        <dt>${s.topicCommand}</dt>
-        <dd>${l.topics.command}</dd>
-        <dt>${s.topicReply}</dt>
-        <dd>${l.topics.reply}</dd>
-      </dl>
-      ${result.carriedCredentials ? html`<p>${s.pairCarriesCredentials}</p>` : nothing}
-      <div class="buttons">
-        <button class="primary" @click=${() => void this.confirmPairing(l)}>${s.pairAdd}</button>
-        <button @click=${() => (location.hash = '#/remote')}>${s.cancel}</button>
-      </div>
-    </section>`;
   }
 
   private async confirmPairing(lamp: LampSettings) {
@@ -270,7 +241,8 @@ export class RemoteView extends LitElement {
     </div>`;
   }
 
-  private readonly exportFile = () => {
+  private readonly exportFile = async () => {
+    const { exportLamps } = await lazy.files();
     const blob = new Blob([exportLamps(session.lamps, { includeSecrets: false })], { type: 'application/json' });
     const a = document.createElement('a');
     a.href = URL.createObjectURL(blob);
@@ -284,6 +256,7 @@ export class RemoteView extends LitElement {
     const file = input.files?.[0];
     input.value = '';
     if (!file) return;
+    const { importLamps } = await lazy.files();
     const result = importLamps(await file.text());
     if (!result.ok) {
       this.notice = t().remote.importFailed;
@@ -390,20 +363,6 @@ export class RemoteView extends LitElement {
         align-items: center;
         cursor: pointer;
         font-weight: 600;
-      }
-      .pair {
-        border: 2px solid var(--accent, #fca311);
-        border-radius: 0.75rem;
-        padding: 0.5rem 1rem 1rem;
-        margin-bottom: 1rem;
-      }
-      .pair dd {
-        margin: 0 0 0.4rem;
-        word-break: break-all;
-      }
-      .pair dt {
-        color: var(--muted, #666);
-        font-size: 0.85rem;
       }
       .files {
         display: flex;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LampStore, exportLamps, importLamps, type KeyValueStorage } from '../../../src/lamp/settings-store.ts';
+import { exportLamps, importLamps } from '../../../src/lamp/settings-file.ts';
+import { LampStore, type KeyValueStorage } from '../../../src/lamp/settings-store.ts';
 import { defaultSettings, type LampSettings } from '../../../src/lamp/settings.ts';
 
 /** A real in-memory implementation of the Web Storage subset the store uses. */

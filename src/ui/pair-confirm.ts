@@ -1,0 +1,91 @@
+// The #/pair?… confirmation: what the link would add, or why it cannot be used. Loaded only when
+// a pairing link is opened. Adding is the Remote view's job: this fires `pair` with the lamp.
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import { parsePairingParams, type PairingResult } from '../lamp/pairing.ts';
+import type { LampSettings } from '../lamp/settings.ts';
+import { LocaleController, t } from './locale.ts';
+import { pairingIssueText } from './settings-text.ts';
+import { viewStyles } from './view-styles.ts';
+
+@customElement('nyala-pair-confirm')
+export class PairConfirm extends LitElement {
+  private readonly locale = new LocaleController(this);
+  @property({ attribute: false }) params?: URLSearchParams;
+  private result: PairingResult | null = null;
+
+  override willUpdate(changed: Map<string, unknown>) {
+    if (changed.has('params')) this.result = this.params ? parsePairingParams(this.params) : null;
+  }
+
+  override render() {
+    const result = this.result;
+    if (!result) return nothing;
+    const s = t().remote;
+    if (!result.ok) {
+      return html`<section class="callout" role="alert" data-testid="pair-invalid">
+        <p>${s.pairInvalid}</p>
+        <ul>
+          ${result.issues.map((i) => html`<li>${pairingIssueText(i)}</li>`)}
+        </ul>
+      </section>`;
+    }
+    const l = result.settings;
+    return html`<section class="pair" aria-labelledby="pair-title">
+      <h2 id="pair-title">${s.pairTitle}</h2>
+      <p>${s.pairIntro}</p>
+      <dl>
+        <dt>${s.name}</dt>
+        <dd>${l.name}</dd>
+        <dt>${s.wsUrl}</dt>
+        <dd>${l.broker.ws}</dd>
+        <dt>${s.topicCommand}</dt>
+        <dd>${l.topics.command}</dd>
+        <dt>${s.topicReply}</dt>
+        <dd>${l.topics.reply}</dd>
+      </dl>
+      ${result.carriedCredentials ? html`<p>${s.pairCarriesCredentials}</p>` : nothing}
+      <div class="buttons">
+        <button class="primary" @click=${() => this.fire(l)}>${s.pairAdd}</button>
+        <button @click=${() => (location.hash = '#/remote')}>${s.cancel}</button>
+      </div>
+    </section>`;
+  }
+
+  private fire(lamp: LampSettings) {
+    this.dispatchEvent(new CustomEvent<LampSettings>('pair', { detail: lamp, bubbles: true, composed: true }));
+  }
+
+  static override styles = [
+    viewStyles,
+    css`
+      .pair {
+        border: 2px solid var(--accent, #fca311);
+        border-radius: 0.75rem;
+        padding: 0.5rem 1rem 1rem;
+        margin-bottom: 1rem;
+      }
+      h2 {
+        font-size: 1.15rem;
+      }
+      dd {
+        margin: 0 0 0.4rem;
+        word-break: break-all;
+      }
+      dt {
+        color: var(--muted, #666);
+        font-size: 0.85rem;
+      }
+      .buttons {
+        display: flex;
+        gap: 0.75rem;
+      }
+    `,
+  ];
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'nyala-pair-confirm': PairConfirm;
+  }
+}
