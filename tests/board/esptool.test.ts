@@ -30,7 +30,7 @@ afterEach(async () => {
 describe('esptool-js flashes the virtual board', () => {
   for (const c of cases) {
     for (const baud of [460800, 921600]) {
-      it(`${c.chip} ${c.flashSize} at ${baud}`, { timeout: 60_000 }, async () => {
+      it(`${c.chip} ${c.flashSize} at ${baud}`, { timeout: 120_000 }, async () => {
         board = createBoard({ chip: c.chip, flashSize: c.flashSize, mac: c.mac, timeScale: TIME_SCALE });
         const b = board;
         const { loader, transport, log } = loaderFor(b, baud);
@@ -62,7 +62,7 @@ describe('esptool-js flashes the virtual board', () => {
         // esptool-js reassembles each READ_FLASH packet byte by byte (quadratic in the packet),
         // so a whole megabyte costs seconds of CPU: read it all once per board, at 921600.
         const readLength = baud === 921600 ? image.length : 0x10000;
-        const back = await within(40_000, loader.readFlash(c.offset, readLength));
+        const back = await within(60_000, loader.readFlash(c.offset, readLength));
         expect(md5(back)).toBe(md5(image.subarray(0, readLength)));
 
         // esptool-js's HardReset only releases RTS; after its port reopen at the new baud Linux
