@@ -166,11 +166,14 @@ def session(c, lamp, backoff):
 def main():
     try:
         c = load_config()
+        try:
+            lamp = Lamp(c["pin"], c["active_low"])
+        except ValueError:  # a pin this chip does not have
+            raise ConfigError("invalid", "lamp.pin")
     except ConfigError as e:
         log("config error", *e.args)
         return  # back to the REPL: fix config.json, then press the reset button
     log("config ok")
-    lamp = Lamp(c["pin"], c["active_low"])
     backoff = Backoff()
     while True:
         gc.collect()

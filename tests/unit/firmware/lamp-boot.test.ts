@@ -38,6 +38,7 @@ describe('a missing or broken config.json: one clear line, then the REPL', () =>
     ['the port as text', JSON.stringify({ ...good, mqtt: { ...good.mqtt, port: '1883' } }), 'nyala: config error invalid mqtt.port'],
     ['a port out of range', JSON.stringify({ ...good, mqtt: { ...good.mqtt, port: 70000 } }), 'nyala: config error invalid mqtt.port'],
     ['no command topic', JSON.stringify({ ...good, topics: { reply: 'loger' } }), 'nyala: config error missing topics.command'],
+    ['a lamp pin the ESP8266 does not have', JSON.stringify({ ...good, lamp: { pin: 99, active_low: true } }), 'nyala: config error invalid lamp.pin'],
   ] as const)('%s', async (_what, config, line) => {
     const l = await boot(config);
     await l.uart.waitFor(/>>> $/, BOOT_MS);
