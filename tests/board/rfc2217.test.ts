@@ -140,6 +140,28 @@ describe('RFC 2217 server, byte by byte', () => {
     expect(await client.answer(CPO.PURGE_DATA)).toEqual([PURGE.BOTH]);
   });
 
+  it('holds a DTR raise out of reset for the RTS drop that follows, and applies it alone when none comes', async () => {
+    const board = boardOf({ chip: 'esp8266', timeScale: 1 });
+    const server = await serverFor(board);
+    const client = await RawTelnetClient.open(server.tcpPort);
+    cleanups.push(() => client.close());
+    client.command(CPO.SET_BAUDRATE, 0, 1, 0x24, 0x40); // 74880
+    await client.answer(CPO.SET_BAUDRATE);
+
+    client.command(CPO.SET_CONTROL, CONTROL.DTR_OFF);
+    await client.answer(CPO.SET_CONTROL);
+    client.command(CPO.SET_CONTROL, CONTROL.RTS_ON);
+    await client.answer(CPO.SET_CONTROL);
+    expect(board.state).toBe('reset'); // RTS alone pulls EN low
+
+    client.command(CPO.SET_CONTROL, CONTROL.DTR_ON);
+    expect(await client.answer(CPO.SET_CONTROL)).toEqual([CONTROL.DTR_ON]);
+    // Acknowledged, yet the chip is still held: the raise waits for an RTS drop.
+    expect(board.state).toBe('reset');
+    // None comes: the raise alone releases EN with IO0 high, a normal boot (no image: bricked).
+    await board.waitForState('bricked', 5000);
+  });
+
   it('serves one client at a time, and a dropped client frees the board for the next', async () => {
     const board = boardOf({ chip: 'esp8266', timeScale: 1 });
     const server = await serverFor(board);

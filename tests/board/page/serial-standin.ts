@@ -49,6 +49,7 @@ class BridgeConnection {
   onLost: () => void = () => undefined;
   onReplugged: () => void = () => undefined;
 
+  disposed = false;
   private nextId = 1;
   private readonly requests = new Map<number, Pending>();
   private readonly writes: Pending[] = [];
@@ -68,7 +69,8 @@ class BridgeConnection {
       ws.addEventListener('close', () => {
         reject(new DOMException('No port selected by the user.', 'NotFoundError'));
         conn.failAll();
-        conn.onLost();
+        // The bridge going away (its test ended) is the board going away; forget() is not.
+        if (!conn.disposed) conn.onLost();
       });
     });
     return conn;
@@ -99,6 +101,7 @@ class BridgeConnection {
   }
 
   dispose(): void {
+    this.disposed = true;
     this.ws.close();
   }
 
