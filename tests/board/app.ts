@@ -38,6 +38,8 @@ export interface BoardAppContext {
   rawPaste: boolean;
   /** 1 = real time; below 1 = sped up (delays the application models are multiplied by it). */
   timeScale: number;
+  /** Why the chip last reset (machine.reset_cause()); absent = power-on. */
+  resetCause?: 'power-on' | 'external' | 'software' | 'watchdog';
 }
 
 /** What runs on the UART after a normal boot. */

@@ -104,6 +104,9 @@ type Rpc =
   | { op: 'sock_close'; id: number }
   | { op: 'sock_poll'; spec: string };
 
+/** How the interpreter starts: after a chip reset (with its cause) or a soft reset. */
+type BootKind = NonNullable<BoardAppContext['resetCause']> | 'soft';
+
 interface HandleState {
   fs: FsKind;
   cutArmed: boolean;
@@ -151,6 +154,8 @@ export class MicroPythonApp implements BoardApp {
   private txChain: Promise<void> = Promise.resolve();
   private readonly sockets = new Map<number, Sock>();
   private nextSock = 1;
+  /** The chip's last reset cause; a soft reset doesn't change it. */
+  private cause: NonNullable<BoardAppContext['resetCause']> = 'power-on';
 
   constructor(
     private readonly ctx: BoardAppContext,
@@ -171,10 +176,11 @@ export class MicroPythonApp implements BoardApp {
     return Atomics.load(this.ctl, CTL.RX_OVERFLOW);
   }
 
-  async boot(kind: 'power' | 'hard' | 'soft', raw: boolean): Promise<void> {
+  async boot(kind: BootKind, raw: boolean): Promise<void> {
     const module = await wasmModule();
     if (this.stopped) return;
     const gen = ++this.generation;
+    if (kind !== 'soft') this.cause = kind;
     Atomics.store(this.ctl, CTL.RUNNING, 0);
     Atomics.store(this.ctl, CTL.INTR, 0);
     Atomics.store(this.ctl, CTL.CUT_ON_RENAME, this.handle.cutArmed ? 1 : 0);
@@ -191,7 +197,7 @@ export class MicroPythonApp implements BoardApp {
       timeScale: this.ctx.timeScale,
       rawPaste: this.ctx.rawPaste,
       fsKind: this.handle.fs,
-      boot: { kind, raw },
+      boot: { kind, raw, cause: this.cause },
       wasmModule: module,
       timeOrigin: performance.timeOrigin,
     });
@@ -426,7 +432,7 @@ export function createMicroPython(options: MicroPythonOptions = {}): MicroPython
   const app: BoardAppFactory = async (ctx) => {
     const mpy = new MicroPythonApp(ctx, state);
     state.current = mpy;
-    await mpy.boot('power', false);
+    await mpy.boot(ctx.resetCause ?? 'power-on', false);
     return mpy;
   };
   return {

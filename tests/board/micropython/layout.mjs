@@ -31,7 +31,8 @@ export const CTL = Object.freeze({
 
 /**
  * UART receive buffer. A real board holds a few hundred bytes (UART FIFO + the REPL's stdin ring);
- * we allow 1 KB. Raw-paste flow control keeps a host well inside it.
+ * we allow 4 KB so a paced upload survives a loaded CI machine. Raw-paste flow control keeps a
+ * host well inside it.
  */
 export const RX_CAP = 4096;
 /** Payload area for replies to the worker's requests (socket data, access point lists). */

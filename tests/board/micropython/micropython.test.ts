@@ -351,6 +351,10 @@ describe('MicroPython on the virtual board: pins, Wi-Fi, sockets', () => {
     expect(r).toEqual({ out: "b'hello board'\r\nb'xyz'\r\n", err: '' });
     const refused = await execRaw(b, `s = socket.socket()\ns.connect(("127.0.0.1", 1))`);
     expect(refused.err).toMatch(/OSError: \[Errno 111\] ECONNREFUSED\r\n$/);
+    const quiet = await execRaw(b, `s = socket.socket()\ns.connect(("127.0.0.1", ${port}))\ns.settimeout(0.2)\ns.recv(1)`);
+    expect(quiet.err).toMatch(/OSError: \[Errno 110\] ETIMEDOUT\r\n$/);
+    const nonblocking = await execRaw(b, 's.setblocking(False)\ns.recv(1)');
+    expect(nonblocking.err).toMatch(/OSError: \[Errno 11\] EAGAIN\r\n$/);
   });
 
   it('socket.recv blocks without burning CPU while the host event loop keeps running', async () => {
@@ -390,6 +394,32 @@ describe('MicroPython on the virtual board: pins, Wi-Fi, sockets', () => {
     const cpu = process.cpuUsage(cpu0);
     expect(r).toEqual({ out: '[]\r\nTrue\r\n1\r\n', err: '' });
     expect((cpu.user + cpu.system) / 1000).toBeLessThan(300);
+  });
+
+  it('machine.reset() is a hard reset of the board; the files stay', async () => {
+    const { b } = await board();
+    await enterRaw(b);
+    await execRaw(b, 'with open("kept", "w") as f:\n    f.write("yes")');
+    const from = b.text.length;
+    b.send('import machine\nmachine.reset()\x04');
+    await waitAfter(b, from, '>>> ');
+    await enterRaw(b);
+    expect(await execRaw(b, 'print(open("kept").read())')).toEqual({
+      out: 'yes\r\n',
+      err: '',
+    });
+  });
+
+  it('ESP32: filesystem in the vfs partition, its own Wi-Fi status codes, no ESP8266 pins rule', async () => {
+    const { b, flash } = await board({ chip: 'esp32', accessPoints: [{ ssid: 'home', password: 'secret' }] });
+    await enterRaw(b);
+    expect(await execRaw(b, WIFI + 'print(w.status(), network.STAT_WRONG_PASSWORD, network.STAT_NO_AP_FOUND)')).toEqual({
+      out: 'True\r\n1010 202 201\r\n',
+      err: '',
+    });
+    await execRaw(b, 'with open("esp32.txt", "w") as f:\n    f.write("vfs")\nfrom machine import Pin\nPin(23, Pin.OUT).on()');
+    expect(flash.subarray(0x200000, 0x200004)).toEqual(new Uint8Array([0x4e, 0x59, 0x46, 0x53]));
+    expect(decode(readBoardFile(flash, 'esp32', '/esp32.txt'))).toBe('vfs');
   });
 
   it('gc reports against the chip heap budget', async () => {

@@ -546,7 +546,7 @@ const hooks = {
       mac: Array.from(wd.mac),
       flashSize: wd.flashLength,
       timeScale: wd.timeScale,
-      resetCause: wd.boot.kind,
+      resetCause: wd.boot.cause,
       fs: fsMounted,
     }),
 

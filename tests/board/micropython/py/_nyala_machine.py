@@ -80,8 +80,16 @@ def soft_reset():
 
 
 def reset_cause():
+    # machine.reset() is a software restart on both ports (ESP8266 REASON_SOFT_RESTART, ESP32
+    # ESP_RST_SW); the EN pin is an external reset on the ESP8266 and a power-on one on the ESP32.
     c = _cfg["resetCause"]
-    return SOFT_RESET if c == "soft" else HARD_RESET if c == "hard" else PWRON_RESET
+    if c == "software":
+        return SOFT_RESET
+    if c == "watchdog":
+        return WDT_RESET
+    if c == "external" and _esp8266:
+        return HARD_RESET
+    return PWRON_RESET
 
 
 def unique_id():
