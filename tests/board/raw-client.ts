@@ -21,12 +21,17 @@ export class RawClient {
 
   constructor(private readonly board: Board) {}
 
+  /** Open at `baud` without touching the board (whatever runs keeps running). */
+  async open(baud: number): Promise<void> {
+    await this.board.port.open({ baudRate: baud });
+    this.reader = this.board.port.readable!.getReader();
+    void this.pump();
+  }
+
   /** Open at `baud` and reset the board into download mode with DTR/RTS (classic sequence). */
   async openInDownloadMode(baud = 115200): Promise<void> {
     const port = this.board.port;
-    await port.open({ baudRate: baud });
-    this.reader = port.readable!.getReader();
-    void this.pump();
+    await this.open(baud);
     await port.setSignals({ dataTerminalReady: false, requestToSend: true });
     await port.setSignals({ dataTerminalReady: true, requestToSend: false });
     await this.board.waitForState('download', 5000);
