@@ -197,6 +197,10 @@ class MosquittoBroker implements TestBroker {
     await writeFile(conf, `listener ${this.port} 127.0.0.1\n${access}persistence false\nlog_dest stderr\nlog_type all\n`);
     const proc = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
+    // Never outlive the test process, even when it dies without running afterAll.
+    const killOnExit = (): void => void proc.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    proc.once('exit', () => process.off('exit', killOnExit));
     let pending = '';
     const onData = (chunk: Buffer): void => {
       pending += chunk.toString('utf8');
