@@ -15,6 +15,11 @@ import { RawTelnetClient } from './fixtures/telnet-client.ts';
 // bytes, the value 0x20120707 the ROM echoes back, then status 0 and error 0.
 const SYNC_REPLY = '01' + '08' + '0200' + '07071220' + '0000';
 
+// A Python process per test, and for the CLI npm, tsx and a board starting on a machine whose two
+// cores the other test files share: generous bounds, each still a bound.
+const PYSERIAL_TIMEOUT = 60_000;
+const CLI_TIMEOUT = 120_000;
+
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -35,7 +40,7 @@ async function serverFor(board: Board): Promise<Rfc2217Server> {
 describe('RFC 2217 server with pyserial', () => {
   beforeAll(() => requirePyserial());
 
-  it('resets the board into download mode, reads its boot line at 74880 and gets SYNC answered', async () => {
+  it('resets the board into download mode, reads its boot line at 74880 and gets SYNC answered', { timeout: PYSERIAL_TIMEOUT }, async () => {
     const board = boardOf({ chip: 'esp8266', timeScale: 1 });
     const server = await serverFor(board);
 
@@ -51,7 +56,7 @@ describe('RFC 2217 server with pyserial', () => {
     expect(board.state).toBe('download');
   });
 
-  it('changes the board port baud on SET-BAUDRATE: the same boot line read at 115200 is garbage', async () => {
+  it('changes the board port baud on SET-BAUDRATE: the same boot line read at 115200 is garbage', { timeout: PYSERIAL_TIMEOUT }, async () => {
     const board = boardOf({ chip: 'esp8266', timeScale: 1 });
     const server = await serverFor(board);
 
@@ -65,7 +70,7 @@ describe('RFC 2217 server with pyserial', () => {
     expect(report.sync_replies).toContain(SYNC_REPLY);
   });
 
-  it('carries every byte value, 0xFF (IAC) included, both ways through the running application', async () => {
+  it('carries every byte value, 0xFF (IAC) included, both ways through the running application', { timeout: PYSERIAL_TIMEOUT }, async () => {
     // A valid image in flash: the board boots it and the echo application answers on the UART.
     const board = boardOf({ chip: 'esp8266', timeScale: 1, flashImage: testImage('esp8266') });
     await board.waitForState('app', 10_000);
@@ -207,7 +212,7 @@ describe('RFC 2217 server, byte by byte', () => {
 describe('npm run board', () => {
   beforeAll(() => requirePyserial());
 
-  it('prints one ready line, serves a board pyserial can SYNC with, and exits cleanly when interrupted', async () => {
+  it('prints one ready line, serves a board pyserial can SYNC with, and exits cleanly when interrupted', { timeout: CLI_TIMEOUT }, async () => {
     // Its own process group, so the interrupt reaches npm and everything under it, as Ctrl-C does.
     const child = spawn('npm', ['run', 'board', '--', '--chip', 'esp8266', '--rfc2217', '0'], {
       cwd: REPO_ROOT,
@@ -244,7 +249,7 @@ describe('npm run board', () => {
     await expect(refused(port)).resolves.toBe(true);
   });
 
-  it('serves MicroPython with the given Wi-Fi on an ESP32, and exits 0 on SIGTERM', async () => {
+  it('serves MicroPython with the given Wi-Fi on an ESP32, and exits 0 on SIGTERM', { timeout: CLI_TIMEOUT }, async () => {
     const args = ['--rfc2217', '0', '--chip', 'esp32', '--flash-size', '4MB', '--micropython', '--wifi', 'Suko:rahasia:123'];
     const child = spawn(process.execPath, ['--import', 'tsx', 'tests/board/cli.ts', ...args], {
       cwd: REPO_ROOT,

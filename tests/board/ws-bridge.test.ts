@@ -91,7 +91,7 @@ beforeAll(async () => {
   const address = site.address();
   if (address === null || typeof address === 'string') throw new Error('test site has no port');
   siteUrl = `http://127.0.0.1:${address.port}/`;
-});
+}, 60_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -255,7 +255,7 @@ describe('WebSocket bridge and navigator.serial stand-in', () => {
     expect(await run('navigator.serial.getPorts().then((ports) => ports.length)')).toBe(3);
   });
 
-  it('carries unmodified esptool-js in the page: stub, baud change by reopening, MAC, flash size, compressed write', async () => {
+  it('carries unmodified esptool-js in the page: stub, baud change by reopening, MAC, flash size, compressed write', { timeout: 90_000 }, async () => {
     const board = boardOf({ chip: 'esp8266', flashSize: '1MB', timeScale: 0.1 });
     const bridge = await bridgeOf({ lamp: bridged(board) });
     const page = await pageOn(bridge);
