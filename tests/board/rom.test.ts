@@ -87,6 +87,32 @@ describe('ROM loader (no stub)', () => {
     await raw.close();
   });
 
+  it('ESP32: the ROM changes baud, inflates a compressed write and answers MD5 in hex text', { timeout: 60_000 }, async () => {
+    board = createBoard({ chip: 'esp32', timeScale: 0.05 });
+    const b = board;
+    const { loader, transport } = loaderFor(b, 460800);
+    await within(20_000, loader.detectChip('default_reset'));
+    await within(10_000, loader.changeBaud());
+    expect(loader.IS_STUB).toBe(false);
+    expect(b.baud).toBe(460800);
+    expect(b.state).toBe('download');
+    const image = testImage('esp32');
+    await within(45_000, loader.writeFlash({
+      fileArray: [{ data: image, address: 0x1000 }],
+      flashSize: 'keep',
+      flashMode: 'keep',
+      flashFreq: 'keep',
+      eraseAll: false,
+      compress: true,
+    }));
+    const md5 = createHash('md5').update(image).digest('hex');
+    expect(createHash('md5').update(b.flash.read(0x1000, image.length)).digest('hex')).toBe(md5);
+    // The ROM answers 32 ASCII hex digits; esptool-js hex-encodes those bytes again.
+    const answer = await within(10_000, loader.flashMd5sum(0x1000, image.length));
+    expect(Buffer.from(answer, 'hex').toString('latin1')).toBe(md5);
+    await transport.disconnect();
+  });
+
   it('ESP32: ROM error answers carry four status bytes', async () => {
     board = createBoard({ chip: 'esp32', timeScale: 0.05 });
     const raw = new RawClient(board);
