@@ -207,9 +207,15 @@ export class MicroPythonApp implements BoardApp {
     worker.on('message', (msg: WorkerMsg) => {
       if (gen === this.generation && !this.stopped) this.onMessage(msg, gen);
     });
-    worker.on('error', (err) => {
-      console.error('[virtual board] MicroPython worker failed:', err);
-    });
+    const crashed = (why: unknown): void => {
+      if (gen !== this.generation || this.stopped) return;
+      // A crashed firmware resets the chip (exception or watchdog reset), as a board does.
+      console.error('[virtual board] MicroPython stopped unexpectedly, resetting the board:', why);
+      this.generation++;
+      this.ctx.requestReset();
+    };
+    worker.on('error', crashed);
+    worker.on('exit', (code) => crashed(`worker exit ${code}`));
   }
 
   receive(bytes: Uint8Array): void {

@@ -224,6 +224,25 @@ describe('MicroPython on the virtual board: filesystem in flash', () => {
     expect(r.err).toMatch(/OSError: \[Errno 2\] ENOENT\r\n$/);
   });
 
+  it("takes an upload the way the installer does it: chunks to a temporary file, sha256 on the board, rename, soft reset", async () => {
+    const { b, flash } = await board({ files: { 'main.py': 'print("old main")\n' } });
+    expect(b.text).toContain('old main\r\n');
+    await enterRaw(b);
+    const body = Buffer.from(`# new main\n${'print("new main")\n'}${'#'.repeat(3000)}\n`);
+    const chunks: string[] = [];
+    for (let i = 0; i < body.length; i += 256) chunks.push(`w(${JSON.stringify(body.subarray(i, i + 256).toString('hex'))})`);
+    const code = `import binascii, hashlib, os\nf = open("main.py.tmp", "wb")\nw = lambda h: f.write(binascii.unhexlify(h))\n${chunks.join('\n')}\nf.close()\nh = hashlib.sha256()\nwith open("main.py.tmp", "rb") as f:\n    while True:\n        d = f.read(512)\n        if not d:\n            break\n        h.update(d)\nprint(binascii.hexlify(h.digest()).decode())\nos.rename("main.py.tmp", "main.py")`;
+    const r = await rawPaste(b, new TextEncoder().encode(code));
+    expect(r).toMatchObject({ out: createHash('sha256').update(body).digest('hex') + '\r\n', err: '' });
+    expect(Buffer.from(readBoardFile(flash, 'esp8266', '/main.py') ?? new Uint8Array()).equals(body)).toBe(true);
+    let from = b.text.length;
+    b.send('\x02');
+    await waitAfter(b, from, '>>> ');
+    from = b.text.length;
+    b.send('\x04');
+    expect(await waitAfter(b, from, '>>> ')).toMatch(/^\r\nMPY: soft reboot\r\nnew main\r\n/);
+  });
+
   it('has the real layout: about 3 MB free on a 4 MB ESP8266, in the region MicroPython uses', async () => {
     const { b, flash } = await board({ chip: 'esp8266', flashSize: 4 * 1024 * 1024 });
     await enterRaw(b);
