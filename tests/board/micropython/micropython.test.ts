@@ -441,6 +441,13 @@ describe('MicroPython on the virtual board: pins, Wi-Fi, sockets', () => {
     expect(decode(readBoardFile(flash, 'esp32', '/esp32.txt'))).toBe('vfs');
   });
 
+  it('time counts from 2000 as on the ESP ports, with the real date', async () => {
+    const { b } = await board();
+    await enterRaw(b);
+    const r = await execRaw(b, 'import time\nprint(time.gmtime(0)[:3], time.localtime(time.time())[0], time.mktime((2000, 1, 2, 0, 0, 0, 0, 0)))');
+    expect(r).toEqual({ out: `(2000, 1, 1) ${new Date().getFullYear()} 86400\r\n`, err: '' });
+  });
+
   it('gc reports against the chip heap budget', async () => {
     const { b } = await board({ chip: 'esp8266' });
     await enterRaw(b);
