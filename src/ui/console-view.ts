@@ -1,13 +1,111 @@
-// The Console (Konsol) view: the board's REPL in a terminal.
-import { LitElement, html } from 'lit';
-import { customElement } from 'lit/decorators.js';
+// The Console (Konsol) view: the board's friendly REPL in xterm, with the buttons a person needs
+// (stop, soft reset, restart, paste, clear, copy/save the log) and a baud choice.
+import { LitElement, css, html, nothing, unsafeCSS } from 'lit';
+import { customElement, query, state } from 'lit/decorators.js';
+import { Terminal } from '@xterm/xterm';
+import { FitAddon } from '@xterm/addon-fit';
+import xtermCss from '@xterm/xterm/css/xterm.css?inline';
+import { openTerminal, type TerminalLink } from '../device/terminal-link.ts';
+import { PortError } from '../device/port.ts';
 import { LocaleController, t } from './locale.ts';
 import { viewStyles } from './view-styles.ts';
+import { connectedPort, pickPort } from './board-link.ts';
+import { hasWebSerial } from './support.ts';
 import './serial-support.ts';
+
+const BAUDS = [115200, 74880, 57600, 9600, 230400, 460800];
+/** Enough for a long boot log; older text is dropped so a chatty board can't eat the memory. */
+const LOG_LIMIT = 512 * 1024;
 
 @customElement('nyala-console-view')
 export class ConsoleView extends LitElement {
   private readonly locale = new LocaleController(this);
+  @state() private baud = 115200;
+  @state() private open = false;
+  @state() private message = '';
+  @query('.term') private termHost?: HTMLElement;
+  private term?: Terminal;
+  private fit?: FitAddon;
+  private link?: TerminalLink;
+  private log = '';
+  private readonly decoder = new TextDecoder();
+  private readonly onResize = () => this.fit?.fit();
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    window.removeEventListener('resize', this.onResize);
+    void this.stop();
+    this.term?.dispose();
+    this.term = undefined;
+  }
+
+  private ensureTerminal(): Terminal {
+    if (this.term) return this.term;
+    const term = new Terminal({ convertEol: false, cursorBlink: true, fontSize: 14, scrollback: 5000, screenReaderMode: true });
+    this.fit = new FitAddon();
+    term.loadAddon(this.fit);
+    term.open(this.termHost!);
+    this.fit.fit();
+    window.addEventListener('resize', this.onResize);
+    term.onData((data) => void this.link?.write(data));
+    this.term = term;
+    return term;
+  }
+
+  private async start(): Promise<void> {
+    this.message = '';
+    try {
+      const port = connectedPort() ?? (await pickPort(false));
+      const term = this.ensureTerminal();
+      this.link = await openTerminal(port.take('console'), this.baud, (bytes) => {
+        term.write(bytes);
+        this.log = (this.log + this.decoder.decode(bytes, { stream: true })).slice(-LOG_LIMIT);
+      });
+      this.open = true;
+      term.focus();
+      void this.link.ended.then((end) => {
+        if (end.reason === 'unplugged') this.message = t().console.ended;
+        this.open = false;
+        this.link = undefined;
+      });
+    } catch (err) {
+      this.message = err instanceof PortError ? `${t().console.openFailed} (${err.code})` : t().console.openFailed;
+    }
+  }
+
+  private async stop(): Promise<void> {
+    const link = this.link;
+    this.link = undefined;
+    this.open = false;
+    await link?.close();
+  }
+
+  private async changeBaud(baud: number): Promise<void> {
+    this.baud = baud;
+    if (this.open) {
+      await this.stop();
+      await this.start();
+    }
+  }
+
+  private async paste(): Promise<void> {
+    const text = await navigator.clipboard.readText().catch(() => '');
+    if (text) this.term?.paste(text);
+  }
+
+  private async copyLog(): Promise<void> {
+    await navigator.clipboard.writeText(this.log).catch(() => undefined);
+    this.message = t().console.copied;
+  }
+
+  private saveLog(): void {
+    const url = URL.createObjectURL(new Blob([this.log], { type: 'text/plain' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `nyala-console-${new Date().toISOString().replace(/[:.]/g, '-')}.txt`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
 
   override render() {
     const s = t().console;
@@ -15,8 +113,56 @@ export class ConsoleView extends LitElement {
       <h1 tabindex="-1">${s.title}</h1>
       <p>${s.intro}</p>
       <nyala-serial-support></nyala-serial-support>
+      ${hasWebSerial()
+        ? html`<div class="bar" role="toolbar" aria-label=${s.title}>
+            <label>${s.baud}
+              <select .value=${String(this.baud)} @change=${(e: Event) => void this.changeBaud(Number((e.target as HTMLSelectElement).value))}>
+                ${BAUDS.map((b) => html`<option value=${b} ?selected=${b === this.baud}>${b}</option>`)}
+              </select>
+            </label>
+            ${this.open
+              ? html`<button @click=${() => void this.link?.write('\x03')}>${s.interrupt}</button>
+                  <button @click=${() => void this.link?.write('\x04')}>${s.softReset}</button>
+                  <button @click=${() => void this.link?.hardReset()}>${s.hardReset}</button>
+                  <button @click=${() => void this.paste()}>${s.paste}</button>
+                  <button @click=${() => void this.stop()}>${s.close}</button>`
+              : html`<button class="primary" @click=${() => void this.start()}>${s.open}</button>`}
+            <button @click=${() => this.term?.clear()}>${s.clear}</button>
+            <button @click=${() => void this.copyLog()}>${s.copyLog}</button>
+            <button @click=${() => this.saveLog()}>${s.saveLog}</button>
+          </div>
+          <p class="hint">${s.baudHint}</p>
+          ${this.message ? html`<p role="status">${this.message}</p>` : nothing}
+          <div class="term" role="region" aria-label=${s.terminalLabel}></div>`
+        : nothing}
     `;
   }
 
-  static override styles = viewStyles;
+  static override styles = [
+    viewStyles,
+    unsafeCSS(xtermCss),
+    css`
+      .bar {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem;
+        align-items: center;
+      }
+      .bar button {
+        min-height: 44px;
+        padding: 0.25rem 0.75rem;
+      }
+      .hint {
+        color: var(--muted, GrayText);
+        font-size: 0.9em;
+      }
+      .term {
+        height: 60vh;
+        min-height: 18rem;
+        background: #000;
+        padding: 0.25rem;
+        border-radius: 0.5rem;
+      }
+    `,
+  ];
 }

@@ -1,0 +1,38 @@
+// The console view on a virtual board running real MicroPython: type at the REPL, stop a
+// running program with the button, restart the board.
+import { micropythonBoardOptions } from '../unit/device/micropython-board.ts';
+import { builds } from './builds.ts';
+import { expect, test } from './fixtures.ts';
+import { attachBoards } from './virtual-board.ts';
+
+test.use({ locale: 'en-US' });
+
+test('the REPL answers in the terminal; Ctrl-C and restart buttons work', async ({ page, servers }) => {
+  test.setTimeout(90_000);
+  const app = await servers.serve(builds.main);
+  const vb = await attachBoards(page, { mpy: await micropythonBoardOptions('esp8266') });
+  try {
+    await page.goto(`${app.url}#/console`);
+    const view = page.locator('nyala-console-view');
+    await view.getByRole('button', { name: 'Open the console' }).click();
+    const screen = view.locator('.xterm-rows');
+    await expect(view.getByRole('button', { name: 'Stop program (Ctrl-C)' })).toBeVisible();
+    await view.locator('.xterm-helper-textarea').focus();
+    await page.keyboard.type('print(6*7)\r');
+    await expect(screen).toContainText('42');
+
+    await page.keyboard.type("while True: print('tick'); time.sleep(0.2)\r\r".replace('time.sleep', '__import__("time").sleep'));
+    await expect(screen).toContainText('tick');
+    await view.getByRole('button', { name: 'Stop program (Ctrl-C)' }).click();
+    await expect(screen).toContainText('KeyboardInterrupt');
+
+    await view.getByRole('button', { name: 'Clear' }).click();
+    await expect(screen).not.toContainText('MicroPython v1.27.0');
+    await view.getByRole('button', { name: 'Restart board' }).click();
+    await expect(screen).toContainText('MicroPython v1.27.0', { timeout: 20_000 });
+    await view.getByRole('button', { name: 'Close' }).click();
+    await expect(view.getByRole('button', { name: 'Open the console' })).toBeVisible();
+  } finally {
+    await vb.close();
+  }
+});
