@@ -125,7 +125,8 @@ export class RemoteView extends LitElement {
     const remote = session.remote(lamp.key);
     if (!remote) return nothing;
     const snap = remote.snapshot;
-    const connected = snap.connection.state === 'connected';
+    // The controls stay enabled without a connection: a tap then says plainly "not sent, and it
+    // will not be sent later", which a greyed-out button cannot.
     return html`
       <section class="panel" aria-label=${lamp.name}>
         <dl class="status">
@@ -152,12 +153,11 @@ export class RemoteView extends LitElement {
           <nyala-lamp-switch
             .power=${snap.power}
             label=${s.switchLabel(lamp.name)}
-            ?disabled=${!connected}
             @toggle=${() => void remote.toggle()}
           ></nyala-lamp-switch>
           <div class="buttons">
-            <button class="primary" ?disabled=${!connected} @click=${() => void remote.command('on')}>${s.turnOn}</button>
-            <button ?disabled=${!connected} @click=${() => void remote.command('off')}>${s.turnOff}</button>
+            <button class="primary" @click=${() => void remote.command('on')}>${s.turnOn}</button>
+            <button @click=${() => void remote.command('off')}>${s.turnOff}</button>
           </div>
         </div>
       </section>

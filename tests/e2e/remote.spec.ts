@@ -73,6 +73,33 @@ test.describe('the remote', () => {
     }
   });
 
+  test('a command while the broker is down is shown as not sent, and is not delivered when it is back', async ({ page, servers }) => {
+    const lab = await startLab();
+    try {
+      const app = await servers.serve(builds.main);
+      await pairThroughLink(page, app.url, lab.lamp);
+      await expect(page.getByTestId('presence')).toHaveText('Online');
+
+      await lab.broker.stop();
+      await expect(page.getByTestId('connection')).toHaveAttribute('data-state', /reconnecting|connecting/);
+      await page.getByRole('button', { name: 'On', exact: true }).click();
+      await expect(page.getByTestId('outcome')).toContainText('Not sent');
+      await expect(page.getByRole('switch')).toHaveAttribute('aria-busy', 'false');
+
+      await lab.broker.start();
+      await lab.fw.whenReady(2);
+      // The page's "network is back" signal makes it try at once instead of waiting out the backoff.
+      await page.evaluate(() => window.dispatchEvent(new Event('online')));
+      await expect(page.getByTestId('connection')).toHaveText('Connected');
+      await expect(page.getByTestId('presence')).toHaveText('Online');
+      await page.getByRole('button', { name: 'Off', exact: true }).click();
+      await expect(page.getByTestId('last-reply')).toContainText('saya mati');
+      expect(lab.fw.commands).toEqual(['off']);
+    } finally {
+      await lab.stop();
+    }
+  });
+
   test('a pairing link adds the lamp after a confirmation, and it is still there after a reload', async ({ page, servers }) => {
     const lab = await startLab({ name: 'Dapur & teras #2 💡' });
     try {
