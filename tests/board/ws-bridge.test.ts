@@ -11,6 +11,7 @@ import type { BoardAppFactory } from './app.ts';
 import { createBoard, testImage, type Board, type BoardOptions } from './index.ts';
 import { BOARD_EVENT } from './page/bridge-protocol.ts';
 import { standinScript } from './standin-bundle.ts';
+import { addVirtualSerial } from './virtual-serial.ts';
 import { bridged, startWsBridge, type BridgedBoard, type WsBridge } from './ws-bridge.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -311,8 +312,13 @@ describe('WebSocket bridge and navigator.serial stand-in', () => {
     });
     const board = boardOf({ chip: 'esp8266', timeScale: 1, flashImage: testImage('esp8266'), app: lampApp });
     await board.waitForState('app', 10_000);
-    const bridge = await bridgeOf({ lamp: bridged(board) });
-    const page = await pageOn(bridge);
+    // The one-call set-up later Playwright tests use, on a whole browser context.
+    const context = await browser.newContext();
+    cleanups.push(() => context.close());
+    const bridge = await addVirtualSerial(context, { lamp: board });
+    cleanups.push(() => bridge.close());
+    const page = await context.newPage();
+    await page.goto(siteUrl);
 
     await page.evaluate(async (eventName) => {
       const w = window as unknown as Record<string, unknown>;
