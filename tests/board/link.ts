@@ -46,7 +46,9 @@ export class Wire {
   private lineFreeAt = 0;
   private buffered = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private waiters: Array<{ need: number; resolve: () => void; reject: (e: Error) => void }> = [];
+  private waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+  /** Bumped by flush(): a sender still waiting from before drops the rest of its bytes. */
+  private epoch = 0;
   private faults: Fault[] = [];
   private stalled = false;
   private dead: Error | undefined;
@@ -71,11 +73,13 @@ export class Wire {
   /** Queue bytes at the sender's baud; resolves once they fit in the transmit buffer. */
   async send(bytes: Uint8Array, txBaud: number): Promise<void> {
     let offset = 0;
+    const epoch = this.epoch;
     while (offset < bytes.length) {
       if (this.dead) throw this.dead;
+      if (this.epoch !== epoch) return;
       const room = this.opts.capacity - this.buffered;
       if (room <= 0) {
-        await new Promise<void>((resolve, reject) => this.waiters.push({ need: 1, resolve, reject }));
+        await new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
         continue;
       }
       const part = bytes.subarray(offset, offset + room);
@@ -200,6 +204,7 @@ export class Wire {
 
   /** Discard what is in flight (a closed port, a reset UART FIFO). */
   flush(): void {
+    this.epoch++;
     this.chunks = [];
     this.buffered = 0;
     this.lineFreeAt = 0;
