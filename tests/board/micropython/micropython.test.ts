@@ -429,6 +429,54 @@ describe('MicroPython on the virtual board: pins, Wi-Fi, sockets', () => {
     });
   });
 
+  it('machine.reset_cause() follows the cause the board gives the app', async () => {
+    // Driven directly (no link): the seam's optional resetCause, as part 1 passes it.
+    for (const [chip, cause, expected] of [
+      ['esp8266', 'external', 'HARD_RESET'],
+      ['esp8266', 'software', 'SOFT_RESET'],
+      ['esp32', 'external', 'PWRON_RESET'],
+      ['esp32', undefined, 'PWRON_RESET'],
+    ] as const) {
+      let out = '';
+      let wake = (): void => undefined;
+      const flash = new Uint8Array(new SharedArrayBuffer(4 * 1024 * 1024)).fill(0xff);
+      const app = await createMicroPython().app({
+        chip,
+        mac: new Uint8Array([2, 0, 0, 0, 0, 1]),
+        flashSize: flash.length,
+        flash,
+        uartWrite: async (bytes) => {
+          out += Buffer.from(bytes).toString('latin1');
+          wake();
+        },
+        setGpio: () => undefined,
+        getGpio: () => 0,
+        requestReset: () => undefined,
+        accessPoints: () => [],
+        rawPaste: true,
+        timeScale: 0.05,
+        ...(cause ? { resetCause: cause } : {}),
+      });
+      const until = async (what: string): Promise<void> => {
+        const end = Date.now() + 10_000;
+        while (!out.includes(what)) {
+          if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(out)}`);
+          await new Promise<void>((r) => {
+            wake = r;
+            setTimeout(r, 100);
+          });
+        }
+      };
+      try {
+        await until('>>> ');
+        app.receive(Buffer.from(`import machine; machine.reset_cause() == machine.${expected}\r`));
+        await until('\r\nTrue\r\n>>> ');
+      } finally {
+        await app.stop();
+      }
+    }
+  });
+
   it('ESP32: filesystem in the vfs partition, its own Wi-Fi status codes, no ESP8266 pins rule', async () => {
     const { b, flash } = await board({ chip: 'esp32', accessPoints: [{ ssid: 'home', password: 'secret' }] });
     await enterRaw(b);
