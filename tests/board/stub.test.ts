@@ -53,6 +53,9 @@ describe('stub answers', () => {
     block.set(words(8, 0, 0, 0));
     expect(await status(0x11, block, 0x00)).toEqual([0xc1, 0x00]); // bad checksum
     expect(await status(0x0a, words(0x40001000))).toEqual([0, 0]);
+    // RUN_USER_CODE gets no answer at all
+    await raw.send(0xd3, new Uint8Array(0));
+    expect(await raw.drain(100)).toHaveLength(0);
     await raw.close();
   });
 

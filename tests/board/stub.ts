@@ -59,6 +59,8 @@ export class StubLoader extends FrameLoop {
       this.accumulated = StubCode.SUCCESS;
       return this.send(cmd.op, code);
     }
+    // RUN_USER_CODE: the stub sends nothing and does nothing (a TODO in esp-flasher-stub).
+    if (cmd.op === Op.RUN_USER_CODE) return;
     const { code, value, body, post } = await this.dispatch(cmd);
     if (code === StubCode.SUCCESS) await this.send(cmd.op, code, value, body);
     else await this.send(cmd.op, code);
