@@ -254,6 +254,9 @@ describe('WebSocket bridge and navigator.serial stand-in', () => {
     expect(await request()).toEqual({ board: 'lamp', info: { usbVendorId: 0x1a86, usbProductId: 0x7523 } });
     // getPorts() lists Chromium's ports (none here) and every virtual port the page was given.
     expect(await run('navigator.serial.getPorts().then((ports) => ports.length)')).toBe(3);
+    // An unplugged board is not offered, as a device missing from the chooser.
+    lamp.faults.unplug();
+    expect(await request()).toEqual(chromiumRefusal);
   });
 
   it('carries unmodified esptool-js in the page: stub, baud change by reopening, MAC, flash size, compressed write', { timeout: 90_000 }, async () => {

@@ -12,7 +12,7 @@ import type { BridgeMessage, PageMessage, WireError } from './page/bridge-protoc
 /** What the bridge needs of a board: its port (whose `disconnect`/`connect` events, as Web
  *  Serial fires them, tell of unplug and replug), and where it has them, its GPIO changes. */
 export interface BridgedBoard {
-  port: SerialPortLike & Partial<Pick<EventTarget, 'addEventListener' | 'removeEventListener'>>;
+  port: SerialPortLike & Partial<Pick<EventTarget, 'addEventListener' | 'removeEventListener'>> & { readonly connected?: boolean };
   /** Calls back on each GPIO level change; returns an unsubscribe. */
   watchGpio?(listener: (pin: number, level: 0 | 1) => void): () => void;
   /** Current levels of the pins worth showing, sent to a page when it connects. */
@@ -89,7 +89,8 @@ export async function startWsBridge(options: WsBridgeOptions): Promise<WsBridge>
     const asked = new URL(request.url ?? '/', 'ws://bridge').searchParams.get('board');
     const name = asked ?? chosen;
     const board = name === null ? undefined : options.boards[name];
-    if (name === null || board === undefined) {
+    // An unplugged board is not there to choose, as a device missing from Chrome's chooser.
+    if (name === null || board === undefined || board.port.connected === false) {
       send(ws, { t: 'hello', board: null, info: {} });
       return;
     }
