@@ -2,14 +2,32 @@
 // TCP for the board, over WebSocket for the page) that can be stopped and started again on the
 // same ports, and an independent MQTT.js client that answers as firmware/main.py does.
 import { Aedes, type AedesOptions } from 'aedes';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
 import { connect, type MqttClient } from 'mqtt';
 import type { Topics, Replies } from '../../../src/lamp/settings.ts';
 import type { LampRemote, RemoteSnapshot } from '../../../src/lamp/remote.ts';
 
-export class TestBroker {
+/** What the remote's tests need of a broker, whichever it is. */
+export interface BrokerUnderTest {
+  readonly kind: 'aedes' | 'mosquitto';
+  readonly wsUrl: string;
+  readonly tcpUrl: string;
+  readonly tcpPort: number;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** stop, and remove whatever it left on disk */
+  dispose(): Promise<void>;
+}
+
+export class TestBroker implements BrokerUnderTest {
+  readonly kind = 'aedes';
   private aedes: Aedes | null = null;
   private wss: WebSocketServer | null = null;
   private tcp: Server | null = null;
@@ -65,6 +83,10 @@ export class TestBroker {
     for (const [ws, client] of this.webSockets) if (client.id === clientId) ws.terminate();
   }
 
+  dispose(): Promise<void> {
+    return this.stop();
+  }
+
   /** Stops as a crashed broker would: every connection cut, retained messages gone. */
   async stop(): Promise<void> {
     const { wss, tcp, aedes } = this;
@@ -79,6 +101,92 @@ export class TestBroker {
     }
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
   }
+}
+
+export const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto'].find((p) => existsSync(p));
+
+/** The brokers the remote is tested against: Mosquitto too where installed (CI installs it). */
+export function brokerKinds(): Array<'aedes' | 'mosquitto'> {
+  if (MOSQUITTO) return ['aedes', 'mosquitto'];
+  if (process.env.CI === 'true') throw new Error('mosquitto is missing: apt-get install -y mosquitto');
+  console.warn('mosquitto is not installed: the remote is tested against aedes only');
+  return ['aedes'];
+}
+
+export function makeBroker(kind: 'aedes' | 'mosquitto'): BrokerUnderTest {
+  return kind === 'aedes' ? new TestBroker() : new MosquittoBroker();
+}
+
+/** Mosquitto as a child process, with a TCP listener and a websockets one, as people run it. */
+export class MosquittoBroker implements BrokerUnderTest {
+  readonly kind = 'mosquitto';
+  tcpPort = 0;
+  wsPort = 0;
+  private dir = '';
+  private proc: ChildProcess | null = null;
+
+  get wsUrl(): string {
+    return `ws://127.0.0.1:${this.wsPort}`;
+  }
+  get tcpUrl(): string {
+    return `mqtt://127.0.0.1:${this.tcpPort}`;
+  }
+
+  async start(): Promise<void> {
+    if (!MOSQUITTO) throw new Error('mosquitto is not installed');
+    if (!this.tcpPort) [this.tcpPort, this.wsPort] = [await freePort(), await freePort()];
+    this.dir ||= await mkdtemp(path.join(tmpdir(), 'nyala-remote-mosquitto-'));
+    const conf = path.join(this.dir, 'mosquitto.conf');
+    await writeFile(
+      conf,
+      `listener ${this.tcpPort} 127.0.0.1\nlistener ${this.wsPort} 127.0.0.1\nprotocol websockets\n` +
+        'allow_anonymous true\npersistence false\nlog_dest stderr\n',
+    );
+    const proc = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = proc;
+    let log = '';
+    await withTimeout(
+      new Promise<void>((resolve, reject) => {
+        const onData = (chunk: Buffer) => {
+          log += chunk.toString();
+          if (/mosquitto version \S+ running/.test(log)) resolve();
+        };
+        proc.stdout!.on('data', onData);
+        proc.stderr!.on('data', onData);
+        proc.once('exit', (code) => reject(new Error(`mosquitto exited (${code}):\n${log}`)));
+      }),
+      10_000,
+      'mosquitto to start',
+    );
+  }
+
+  /** SIGKILL: a crash, no goodbye to anyone. */
+  async stop(): Promise<void> {
+    const proc = this.proc;
+    this.proc = null;
+    if (proc && proc.exitCode === null) {
+      const gone = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+      proc.kill('SIGKILL');
+      await gone;
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop();
+    if (this.dir) await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A port nobody listens on right now, from the OS. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 export interface FirmwareOptions {

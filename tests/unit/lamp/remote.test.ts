@@ -4,27 +4,36 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from 'mqtt';
 import { LampRemote, type CommandOutcome, type RemoteEvent, type RemoteOptions } from '../../../src/lamp/remote.ts';
 import { defaultSettings, type LampSettings } from '../../../src/lamp/settings.ts';
-import { FakeFirmwareClient, TestBroker, waitFor, withTimeout } from './harness.ts';
+import {
+  FakeFirmwareClient,
+  TestBroker,
+  brokerKinds,
+  makeBroker,
+  waitFor,
+  withTimeout,
+  type BrokerUnderTest,
+} from './harness.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function startBroker(options: ConstructorParameters<typeof TestBroker>[0] = {}): Promise<TestBroker> {
+/** aedes with hooks for the tests that need to hold or refuse packets. */
+async function startAedes(options: ConstructorParameters<typeof TestBroker>[0] = {}): Promise<TestBroker> {
   const broker = new TestBroker(options);
   await broker.start();
-  cleanups.push(() => broker.stop());
+  cleanups.push(() => broker.dispose());
   return broker;
 }
 
-function lampOn(broker: TestBroker, name = 'Teras'): LampSettings {
+function lampOn(broker: BrokerUnderTest, name = 'Teras'): LampSettings {
   const s = defaultSettings({ name, preset: 'custom' });
   s.broker = { ...s.broker, host: '127.0.0.1', port: broker.tcpPort, ws: broker.wsUrl };
   return s;
 }
 
-async function startFirmware(broker: TestBroker, settings: LampSettings, silent = false): Promise<FakeFirmwareClient> {
+async function startFirmware(broker: BrokerUnderTest, settings: LampSettings, silent = false): Promise<FakeFirmwareClient> {
   const fw = new FakeFirmwareClient({ brokerUrl: broker.tcpUrl, topics: settings.topics, replies: settings.replies, silent });
   await fw.start();
   cleanups.push(() => fw.stop());
@@ -46,7 +55,14 @@ function remoteClientIds(broker: TestBroker): string[] {
 const connected = (remote: LampRemote, what = 'connected') =>
   waitFor(remote, (s) => s.connection.state === 'connected', what);
 
-describe('LampRemote against a broker and a board', () => {
+describe.each(brokerKinds())('LampRemote against %s and a board', (kind) => {
+  async function startBroker(): Promise<BrokerUnderTest> {
+    const broker = makeBroker(kind);
+    await broker.start();
+    cleanups.push(() => broker.dispose());
+    return broker;
+  }
+
   it('on → pending → "saya hidup" and on; off → "saya mati" and off', async () => {
     const broker = await startBroker();
     const settings = lampOn(broker);
@@ -173,8 +189,8 @@ describe('LampRemote against a broker and a board', () => {
     expect(remoteB.snapshot.power.state).toBe('off');
   });
 
-  // In the next three tests the client comes back only when told to (a long backoff, then a wake),
-  // after the board is subscribed again, so a resent command would surely reach it.
+  // Here and in the first aedes test the remote comes back only when told to (a long backoff, then
+  // a wake), after the board is subscribed again, so a resent command would surely reach it.
   it('reports a command while the broker is down as not sent, and never delivers it later', async () => {
     const broker = await startBroker();
     const settings = lampOn(broker);
@@ -197,10 +213,50 @@ describe('LampRemote against a broker and a board', () => {
     expect(fw.commands).toEqual(['off']);
   });
 
+  it('reconnects at once when told the network is back, instead of waiting out the backoff', async () => {
+    const broker = await startBroker();
+    const settings = lampOn(broker);
+    let wake: ((reason: 'online' | 'visible') => void) | null = null;
+    const remote = startRemote(settings, {
+      backoff: { initialMs: 60_000, maxMs: 60_000 },
+      wakeSignals: (listener) => {
+        wake = listener;
+        return () => (wake = null);
+      },
+    });
+    await connected(remote);
+    await broker.stop();
+    await waitFor(remote, (s) => s.connection.state === 'reconnecting', 'reconnecting');
+    const retryAt = (remote.snapshot.connection as { retryAt: number }).retryAt;
+    expect(retryAt - Date.now()).toBeGreaterThan(30_000);
+    await broker.start();
+    expect(wake).not.toBeNull();
+    wake!('online');
+    await connected(remote, 'connected right after the wake');
+    await remote.stop();
+    expect(wake).toBeNull();
+  });
+
+  it('supersedes a pending command with a newer one and confirms only the newer', async () => {
+    const broker = await startBroker();
+    const settings = lampOn(broker);
+    await startFirmware(broker, settings);
+    const remote = startRemote(settings);
+    await waitFor(remote, (s) => s.presence === 'online', 'online');
+    const first = remote.command('on');
+    const second = remote.command('off');
+    const outcomes: CommandOutcome[] = await withTimeout(Promise.all([first, second]), 5_000, 'both outcomes');
+    expect(outcomes[0]).toEqual({ result: 'superseded', command: 'on' });
+    expect(outcomes[1]).toMatchObject({ result: 'confirmed', command: 'off' });
+    await waitFor(remote, (s) => s.power.state === 'off', 'off at last');
+  });
+});
+
+describe('LampRemote against aedes, whose hooks hold, drop or refuse', () => {
   it('reports a command cut off in flight as not sent, and MQTT.js does not resend it', async () => {
     // The broker holds the remote's command without acknowledging it, then dies.
     let holding = true;
-    const broker = await startBroker({
+    const broker = await startAedes({
       authorizePublish: (client, packet, done) => {
         if (holding && packet.payload.toString() === 'on' && client?.id.startsWith('nyala-r-')) return; // never acknowledged
         done(null);
@@ -228,7 +284,7 @@ describe('LampRemote against a broker and a board', () => {
 
   it('reports a command cut off by a network blip as not sent, and MQTT.js does not resend it', async () => {
     let holding = true;
-    const broker = await startBroker({
+    const broker = await startAedes({
       authorizePublish: (client, packet, done) => {
         if (holding && packet.payload.toString() === 'on' && client?.id.startsWith('nyala-r-')) return;
         done(null);
@@ -251,7 +307,7 @@ describe('LampRemote against a broker and a board', () => {
 
   it('(why the tests above matter) a bare MQTT.js client reconnecting by itself does resend', async () => {
     let holding = true;
-    const broker = await startBroker({
+    const broker = await startAedes({
       authorizePublish: (client, _packet, done) => {
         if (holding && client?.id === 'bare-remote') return;
         done(null);
@@ -271,32 +327,8 @@ describe('LampRemote against a broker and a board', () => {
     expect(fw.commands).toEqual(['on']);
   });
 
-  it('reconnects at once when told the network is back, instead of waiting out the backoff', async () => {
-    const broker = await startBroker();
-    const settings = lampOn(broker);
-    let wake: ((reason: 'online' | 'visible') => void) | null = null;
-    const remote = startRemote(settings, {
-      backoff: { initialMs: 60_000, maxMs: 60_000 },
-      wakeSignals: (listener) => {
-        wake = listener;
-        return () => (wake = null);
-      },
-    });
-    await connected(remote);
-    await broker.stop();
-    await waitFor(remote, (s) => s.connection.state === 'reconnecting', 'reconnecting');
-    const retryAt = (remote.snapshot.connection as { retryAt: number }).retryAt;
-    expect(retryAt - Date.now()).toBeGreaterThan(30_000);
-    await broker.start();
-    expect(wake).not.toBeNull();
-    wake!('online');
-    await connected(remote, 'connected right after the wake');
-    await remote.stop();
-    expect(wake).toBeNull();
-  });
-
   it('refuses ws:// from an https page before trying, with a code', async () => {
-    const broker = await startBroker();
+    const broker = await startAedes();
     const settings = lampOn(broker);
     const events: RemoteEvent[] = [];
     const remote = new LampRemote({ settings, pageIsSecure: true });
@@ -310,7 +342,7 @@ describe('LampRemote against a broker and a board', () => {
   });
 
   it('stops retrying when the broker refuses the credentials', async () => {
-    const broker = await startBroker({
+    const broker = await startAedes({
       authenticate: (_client, username, password, done) => done(null, username === 'lampu' && password?.toString() === 'benar'),
     });
     const settings = lampOn(broker);
@@ -323,19 +355,5 @@ describe('LampRemote against a broker and a board', () => {
     settings.broker.password = 'benar';
     const good = startRemote(settings);
     await connected(good);
-  });
-
-  it('supersedes a pending command with a newer one and confirms only the newer', async () => {
-    const broker = await startBroker();
-    const settings = lampOn(broker);
-    await startFirmware(broker, settings);
-    const remote = startRemote(settings);
-    await waitFor(remote, (s) => s.presence === 'online', 'online');
-    const first = remote.command('on');
-    const second = remote.command('off');
-    const outcomes: CommandOutcome[] = await withTimeout(Promise.all([first, second]), 5_000, 'both outcomes');
-    expect(outcomes[0]).toEqual({ result: 'superseded', command: 'on' });
-    expect(outcomes[1]).toMatchObject({ result: 'confirmed', command: 'off' });
-    await waitFor(remote, (s) => s.power.state === 'off', 'off at last');
   });
 });
