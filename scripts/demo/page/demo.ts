@@ -1,0 +1,102 @@
+// The embedded default in the page (npm start only): the navigator.serial stand-in wrapping the
+// real one, a port picker that offers the virtual boards beside real ports, and a drawing of the
+// boards with their LEDs so a newcomer sees the lamp switch.
+import { installSerialStandin } from '../../../tests/board/page/serial-standin.ts';
+import { BOARD_EVENT, type BoardEventDetail } from '../../../tests/board/page/bridge-protocol.ts';
+import { DEMO_GLOBAL, type DemoBoard, type DemoConfig } from '../config.ts';
+
+interface SerialLike {
+  requestPort(options?: unknown): Promise<unknown>;
+}
+
+export function startDemo(config: DemoConfig): void {
+  (globalThis as Record<string, unknown>)[DEMO_GLOBAL] = config;
+  const hadRealSerial = 'serial' in navigator;
+  installSerialStandin(config.bridgeUrl);
+  const serial = (navigator as unknown as { serial: SerialLike }).serial;
+  const standinRequest = serial.requestPort.bind(serial);
+
+  Object.defineProperty(serial, 'requestPort', {
+    configurable: true,
+    writable: true,
+    value: async (options?: unknown) => {
+      const choice = await pick(config.boards, hadRealSerial);
+      if (choice === null) throw new DOMException('No port selected by the user.', 'NotFoundError');
+      await fetch(config.chooseUrl, { method: 'POST', body: choice === 'real' ? '' : choice.name });
+      // Virtual boards answer the usual filters; a real port goes through the browser's chooser.
+      return standinRequest(choice === 'real' ? options : undefined);
+    },
+  });
+  document.addEventListener('DOMContentLoaded', () => drawBoards(config.boards), { once: true });
+}
+
+/** A small dialog: which board? Resolves null when the person cancels. */
+function pick(boards: DemoBoard[], realToo: boolean): Promise<DemoBoard | 'real' | null> {
+  return new Promise((resolve) => {
+    const dialog = document.createElement('dialog');
+    dialog.setAttribute('aria-labelledby', 'nyala-demo-pick-title');
+    dialog.style.cssText = 'border-radius:12px;border:1px solid #888;padding:1rem 1.25rem;font:inherit;max-width:22rem';
+    const title = document.createElement('h2');
+    title.id = 'nyala-demo-pick-title';
+    title.textContent = 'Pilih port · Choose a port';
+    title.style.cssText = 'font-size:1.1rem;margin:0 0 .75rem';
+    dialog.append(title);
+    const done = (v: DemoBoard | 'real' | null) => {
+      dialog.close();
+      dialog.remove();
+      resolve(v);
+    };
+    const button = (text: string, v: DemoBoard | 'real' | null) => {
+      const b = document.createElement('button');
+      b.textContent = text;
+      b.style.cssText = 'display:block;width:100%;min-height:44px;margin:.35rem 0;font:inherit';
+      b.addEventListener('click', () => done(v));
+      dialog.append(b);
+      return b;
+    };
+    const first = boards.map((b) => button(`${b.label}`, b))[0];
+    if (realToo) button('Port USB sungguhan… · A real USB port…', 'real');
+    button('Batal · Cancel', null);
+    dialog.addEventListener('cancel', () => done(null));
+    document.body.append(dialog);
+    dialog.showModal();
+    first?.focus();
+  });
+}
+
+/** The virtual boards, drawn with their on-board LED (GPIO2), lit as the lamp is. */
+function drawBoards(boards: DemoBoard[]): void {
+  const panel = document.createElement('aside');
+  panel.setAttribute('aria-label', 'Virtual boards');
+  panel.dataset.testid = 'virtual-boards';
+  panel.style.cssText =
+    'position:fixed;bottom:5rem;left:.5rem;z-index:50;display:flex;gap:.5rem;font:12px system-ui;pointer-events:none';
+  const leds = new Map<string, { el: HTMLElement; chip: DemoBoard['chip'] }>();
+  for (const b of boards) {
+    const card = document.createElement('div');
+    card.style.cssText = 'background:#1f6f43;color:#fff;border-radius:6px;padding:.3rem .5rem;display:flex;align-items:center;gap:.4rem';
+    const led = document.createElement('span');
+    led.setAttribute('role', 'img');
+    led.style.cssText = 'width:12px;height:12px;border-radius:50%;background:#333;box-shadow:none;display:inline-block';
+    card.append(led, document.createTextNode(b.label));
+    panel.append(card);
+    leds.set(b.name, { el: led, chip: b.chip });
+    setLed(led, false, b.label);
+  }
+  document.body.append(panel);
+  window.addEventListener(BOARD_EVENT, (e) => {
+    const d = (e as CustomEvent<BoardEventDetail>).detail;
+    const led = leds.get(d.board);
+    if (!led || d.pin !== 2) return;
+    // ESP-12 modules' LED is wired to 3.3 V (on when GPIO2 is low); DevKit boards' to GND.
+    const on = led.chip === 'esp8266' ? d.level === 0 : d.level === 1;
+    setLed(led.el, on, d.board);
+  });
+}
+
+function setLed(el: HTMLElement, on: boolean, name: string): void {
+  el.style.background = on ? '#ffd54a' : '#333';
+  el.style.boxShadow = on ? '0 0 10px 3px #ffd54a' : 'none';
+  el.setAttribute('aria-label', `${name} LED ${on ? 'on · nyala' : 'off · mati'}`);
+  el.dataset.on = String(on);
+}
