@@ -138,11 +138,17 @@ describe('WebSocket bridge and navigator.serial stand-in', () => {
       await port.open({ baudRate: 115200 });
       await t.classicReset(port);
       const answer = await t.sync(port, 5000);
+      // The same board asked for again (another tab, say) cannot be opened while this one holds it.
+      const clash = await (await serial.requestPort()).open({ baudRate: 115200 }).then(
+        () => 'opened twice',
+        (e: Error) => `${e.name}: ${e.message}`,
+      );
       await port.close();
-      return { answer, info: port.getInfo() };
+      return { answer, clash, info: port.getInfo() };
     });
 
     expect(result.answer).toBe(SYNC_REPLY);
+    expect(result.clash).toBe('NetworkError: Failed to open serial port.');
     // The ESP8266 board's USB-serial chip, a CH340 (chip.ts).
     expect(result.info).toEqual({ usbVendorId: 0x1a86, usbProductId: 0x7523 });
     expect(board.state).toBe('download');

@@ -204,7 +204,12 @@ class PortSession {
 
   private async open(baudRate: number): Promise<void> {
     const port = this.board.port;
-    await port.open({ baudRate });
+    await port.open({ baudRate }).catch((error: unknown) => {
+      // The page's own port is closed (the stand-in checks), so an open board port is held by
+      // someone else (another tab, the RFC 2217 server): Chrome says so as a failed open.
+      if (error instanceof Error && error.name === 'InvalidStateError') throw new DOMException('Failed to open serial port.', 'NetworkError');
+      throw error;
+    });
     const { readable, writable } = port;
     if (readable === null || writable === null) throw new Error('board port opened without streams');
     this.isOpen = true;
