@@ -121,6 +121,77 @@ test.describe('the remote', () => {
     }
   });
 
+  test('“Pair a phone” draws a QR code (its code loads only then) whose link adds the lamp on another device', async ({ page, browser, servers }) => {
+    const lab = await startLab({ name: 'Kamar' });
+    try {
+      const app = await servers.serve(builds.main);
+      const scripts: string[] = [];
+      page.on('request', (r) => {
+        if (r.resourceType() === 'script') scripts.push(r.url());
+      });
+      await pairThroughLink(page, app.url, lab.lamp);
+      await expect(page.getByTestId('presence')).toHaveText('Online');
+      expect(scripts.filter((u) => /pair-qr-[^/]*\.js$/.test(u))).toEqual([]);
+
+      await page.getByText('Pair a phone').click();
+      const qr = page.getByRole('img', { name: 'QR code with the pairing link' });
+      await expect(qr).toBeVisible();
+      expect(await qr.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(100);
+      expect(scripts.some((u) => /pair-qr-[^/]*\.js$/.test(u))).toBe(true);
+      const link = await page.getByTestId('pair-link').innerText();
+      expect(link).toContain('#/pair?v=1&');
+      expect(link).not.toContain('password');
+
+      // The phone: a fresh browser with nothing stored.
+      const phone = await browser.newContext({ locale: 'en-US' });
+      try {
+        const p = await phone.newPage();
+        await p.goto(link);
+        await p.getByRole('button', { name: 'Add lamp' }).click();
+        await expect(p.getByRole('switch', { name: 'Lamp Kamar' })).toBeVisible();
+        await expect(p.getByTestId('presence')).toHaveText('Online');
+        await p.getByRole('switch', { name: 'Lamp Kamar' }).click();
+        await expect(p.getByTestId('last-reply')).toContainText('saya hidup');
+        // The laptop sees the same lamp switch on, from the retained state.
+        await expect(page.getByRole('switch', { name: 'Lamp Kamar' })).toHaveAttribute('aria-checked', 'true');
+      } finally {
+        await phone.close();
+      }
+    } finally {
+      await lab.stop();
+    }
+  });
+
+  test('a lamp added by the form: a wildcard topic is refused beside its field, then it works', async ({ page, servers }) => {
+    const lab = await startLab();
+    try {
+      const app = await servers.serve(builds.main);
+      await page.goto(`${app.url}#/remote`);
+      await page.getByRole('button', { name: 'Add a lamp' }).click();
+      await page.getByLabel('Name').fill('Garasi');
+      await page.getByLabel('Broker', { exact: true }).selectOption('custom');
+      await expect(page.getByText('This is a public broker')).toHaveCount(0);
+      await page.getByLabel('WebSocket address (for the browser)').fill(lab.broker.wsUrl);
+      await page.getByLabel('Command').fill('nyala/+/lampu');
+      await page.getByRole('button', { name: 'Save' }).click();
+      await expect(page.getByText('“+” is a wildcard; a topic for one lamp cannot contain it.')).toBeVisible();
+      await expect(page.getByLabel('Command')).toBeFocused();
+
+      await page.getByLabel('Command').fill(lab.lamp.topics.command);
+      await page.getByLabel('Reply').fill(lab.lamp.topics.reply);
+      await page.getByLabel('Status').fill(lab.lamp.topics.status);
+      await page.getByLabel('State').fill(lab.lamp.topics.state);
+      await page.getByRole('button', { name: 'Save' }).click();
+      await expect(page.getByRole('switch', { name: 'Lamp Garasi' })).toBeVisible();
+      await expect(page.getByTestId('presence')).toHaveText('Online');
+      await page.getByRole('button', { name: 'On', exact: true }).click();
+      await expect(page.getByTestId('last-reply')).toContainText('saya hidup');
+      expect(lab.fw.commands).toEqual(['on']);
+    } finally {
+      await lab.stop();
+    }
+  });
+
   test('the Content-Security-Policy blocks injected inline scripts', async ({ page, servers }) => {
     // (That it lets the page reach a broker over ws:// is what the toggle test above shows.)
     const app = await servers.serve(builds.main);
