@@ -118,15 +118,15 @@ interface HandleState {
 const workerUrl = new URL('./worker.mjs', import.meta.url);
 let spare: Worker | undefined;
 
-function spawn(): Worker {
-  const w = new Worker(workerUrl, { workerData: { standby: true } });
+function spawn(wasm: WebAssembly.Module): Worker {
+  const w = new Worker(workerUrl, { workerData: { standby: true, wasmModule: wasm } });
   w.unref();
   return w;
 }
 
-function prepareWorker(): void {
+function prepareWorker(wasm: WebAssembly.Module): void {
   if (spare) return;
-  const w = spawn();
+  const w = spawn(wasm);
   spare = w;
   w.once('error', () => {
     if (spare === w) spare = undefined;
@@ -136,8 +136,8 @@ function prepareWorker(): void {
   });
 }
 
-function takeWorker(): Worker {
-  const w = spare ?? spawn();
+function takeWorker(wasm: WebAssembly.Module): Worker {
+  const w = spare ?? spawn(wasm);
   spare = undefined;
   w.removeAllListeners();
   return w;
@@ -184,7 +184,7 @@ export class MicroPythonApp implements BoardApp {
     Atomics.store(this.ctl, CTL.RUNNING, 0);
     Atomics.store(this.ctl, CTL.INTR, 0);
     Atomics.store(this.ctl, CTL.CUT_ON_RENAME, this.handle.cutArmed ? 1 : 0);
-    const worker = takeWorker();
+    const worker = takeWorker(module);
     worker.postMessage({
       ctl: this.ctl.buffer,
       rx: this.rx.buffer,
@@ -198,7 +198,6 @@ export class MicroPythonApp implements BoardApp {
       rawPaste: this.ctx.rawPaste,
       fsKind: this.handle.fs,
       boot: { kind, raw, cause: this.cause },
-      wasmModule: module,
       timeOrigin: performance.timeOrigin,
     });
     trace(`worker spawned (${kind})`);
@@ -309,7 +308,7 @@ export class MicroPythonApp implements BoardApp {
       case 'ready':
         // The next boot (soft reset, or another board) takes a worker started now, off the
         // critical path.
-        prepareWorker();
+        void wasmModule().then(prepareWorker);
         return;
     }
   }

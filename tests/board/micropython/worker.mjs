@@ -14,10 +14,32 @@ import { readFileSync } from 'node:fs';
 import { CTL, RX_CAP } from './layout.mjs';
 import * as ffs from './flashfs.mjs';
 
-// Workers are started ahead of need (the slow part is starting a thread and loading the
-// interpreter's JavaScript) and told which board they are by their first message.
-const interpreterJs = import('@micropython/micropython-webassembly-pyscript/micropython.mjs');
-const wd = workerData && workerData.standby ? await new Promise((resolve) => parentPort.once('message', resolve)) : workerData;
+// Workers are started ahead of need, with the interpreter loaded (the slow part is starting a
+// thread and loading the interpreter), and told which board they are by their first message.
+// The interpreter is instantiated from the module the main thread compiled once.
+let memory;
+const origInstantiate = WebAssembly.instantiate.bind(WebAssembly);
+WebAssembly.instantiate = async (_source, imports) => {
+  const instance = await origInstantiate(workerData.wasmModule, imports);
+  memory = instance.exports.memory;
+  return { instance, module: workerData.wasmModule };
+};
+const { loadMicroPython } = await import('@micropython/micropython-webassembly-pyscript/micropython.mjs');
+// Its callbacks run only once Python runs, after the board's state below exists.
+const interpreter = loadMicroPython({
+  heapsize: 512 * 1024,
+  pystack: 4096,
+  linebuffer: false,
+  stdout: (b) => outByte(b[0]),
+  stderr: (b) => outByte(b[0]),
+  // sys.stdin reads the UART, as on a board; null (end of file) if Ctrl-C cut the wait short.
+  stdin: () => {
+    const c = readRx(-1);
+    return c < 0 ? null : c;
+  },
+});
+await interpreter;
+const wd = workerData.standby ? await new Promise((resolve) => parentPort.once('message', resolve)) : workerData;
 const trace = process.env.NYALA_MPY_TRACE ? (what) => log(`[${wd.boot.kind} boot] ${what} at ${(performance.timeOrigin + performance.now() - wd.timeOrigin).toFixed(1)} ms`) : () => {};
 const ctl = new Int32Array(wd.ctl);
 const rxRing = new Uint8Array(wd.rx);
@@ -41,19 +63,8 @@ const BANNER = `MicroPython v1.27.0 on 2025-12-09; ${MACHINE}`;
 const WASM_BANNER_TAIL = '2025-12-10; JS with Emscripten';
 const BOARD_BANNER_TAIL = `2025-12-09; ${MACHINE}`;
 
-// ---------------------------------------------------------------------------------------------
-// The interpreter, instantiated from the module the main thread compiled once.
-
-let memory;
-const origInstantiate = WebAssembly.instantiate.bind(WebAssembly);
-WebAssembly.instantiate = async (_source, imports) => {
-  const instance = await origInstantiate(wd.wasmModule, imports);
-  memory = instance.exports.memory;
-  return { instance, module: wd.wasmModule };
-};
-const { loadMicroPython } = await interpreterJs;
 const heap = () => new Uint8Array(memory.buffer);
-trace('imported');
+trace('started');
 
 // ---------------------------------------------------------------------------------------------
 // UART transmit: bytes from the interpreter, "\n" sent as "\r\n" as a board's stdout does.
@@ -605,20 +616,8 @@ const hooks = {
 // ---------------------------------------------------------------------------------------------
 // Boot.
 
-mp = await loadMicroPython({
-  heapsize: 512 * 1024,
-  pystack: 4096,
-  linebuffer: false,
-  stdout: (b) => outByte(b[0]),
-  stderr: (b) => outByte(b[0]),
-  // sys.stdin reads the UART, as on a board; null (end of file) if Ctrl-C cut the wait short.
-  stdin: () => {
-    const c = readRx(-1);
-    return c < 0 ? null : c;
-  },
-});
+mp = await interpreter;
 Module = mp._module;
-trace('interpreter loaded');
 
 const pyDir = new URL('./py/', import.meta.url);
 mp.FS.mkdir('/nyala');
