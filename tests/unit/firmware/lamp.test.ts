@@ -58,6 +58,7 @@ describe.each(brokerKinds())('the lamp against %s', (kind) => {
     await p.waitFor(topics.status, 'online', BOOT_MS);
     // The state comes last in the lamp's connect sequence: after it the lamp is in its main loop.
     await p.waitFor(topics.state, 'off', REPLY_MS);
+    await l.uart.waitLines(/^nyala: mqtt ok$/, 1, REPLY_MS);
     return { lamp: l, phone: p, clientId };
   }
 
@@ -88,6 +89,8 @@ describe.each(brokerKinds())('the lamp against %s', (kind) => {
       await p.waitFor(topics.reply, 'saya mati', REPLY_MS);
       await l.board.gpio.waitFor(LAMP_PIN, 1, REPLY_MS);
       expect(await retained(broker.port, topics.state)).toBe('off');
+      // The UART is slower than the network: wait for the line, then look at all of them.
+      await l.uart.waitLines(/^nyala: lamp off$/, 1, REPLY_MS);
       expect(l.uart.lines().filter((x) => x.startsWith('nyala: lamp'))).toEqual(['nyala: lamp on', 'nyala: lamp off']);
 
       // Power cut: no DISCONNECT, so the broker publishes the will.
@@ -120,6 +123,8 @@ describe.each(brokerKinds())('the lamp against %s', (kind) => {
     const replies = await p.waitCount(topics.reply, 100, 60_000);
     expect(replies.map((r) => r.payload.toString())).toEqual(words.map((w) => (w === 'on' ? 'saya hidup' : 'saya mati')));
     await l.board.gpio.waitFor(LAMP_PIN, 1, REPLY_MS); // the last was "off"
+    // The UART is slower than the network: the last lines may still be on their way.
+    await l.uart.waitLines(/^nyala: lamp (on|off)$/, 100, 10_000);
     expect(l.uart.countLines(/^nyala: lamp (on|off)$/)).toBe(100);
     expect(l.uart.countLines(/^nyala: mqtt ok$/)).toBe(1);
   }, 120_000);
@@ -135,6 +140,7 @@ describe.each(brokerKinds())('the lamp against %s', (kind) => {
     await p.publish(topics.command, 'on');
     await p.waitFor(topics.reply, 'saya hidup', 20_000);
     await l.board.gpio.waitFor(LAMP_PIN, 0, REPLY_MS);
+    await l.uart.waitLines(/^nyala: lamp on$/, 1, REPLY_MS); // the UART is slower than the network
     expect(l.uart.lines().filter((x) => x.startsWith('nyala: lamp'))).toEqual([
       'nyala: lamp ignored 0 bytes',
       'nyala: lamp ignored >512 bytes',
