@@ -78,14 +78,15 @@ const STOPSIZE_1 = 1;
 /**
  * How long a DTR raise that would let the chip out of reset waits for the RTS drop that follows
  * it in esptool's classic reset. RFC 2217 carries DTR and RTS as separate commands, and pyserial
- * waits for each acknowledgement (polling every 50 ms), so the two arrive 50–100 ms apart; the
- * board's EN pin rises within about a millisecond of RTS letting go, long before IO0 is pulled
- * low. On real boards this is esptool issue #383 ("automatic resetting due to network latency"),
+ * waits for each acknowledgement (polling every 50 ms), so the two arrive 50–100 ms apart (the
+ * hold leaves room for a busy machine). In between, (DTR, RTS) = (1, 1) lets EN rise (a board's
+ * RC holds it for a millisecond or so), and the chip boots normally long before RTS drops and
+ * IO0 goes low. On real boards this is esptool issue #383 ("automatic resetting due to network latency"),
  * which esptool's own esp_rfc2217_server works around by replaying the reset locally. This
  * server applies the two changes together instead, as a local port does in one TIOCMSET
  * (esptool's UnixTightReset), and otherwise passes DTR and RTS through as they come.
  */
-const RESET_RELEASE_HOLD_MS = 500;
+const RESET_RELEASE_HOLD_MS = 1000;
 
 /** Above this many bytes waiting for the board we stop reading the socket (TCP pushes back). */
 const QUEUE_HIGH_WATER = 64 * 1024;
