@@ -13,7 +13,7 @@ import { gzipSync } from 'node:zlib';
 import { connect, type MqttClient } from 'mqtt';
 import { LampRemote } from '../../src/lamp/remote.ts';
 import { defaultSettings, type LampSettings } from '../../src/lamp/settings.ts';
-import { FakeFirmwareClient, TestBroker, waitFor, withTimeout } from '../unit/lamp/harness.ts';
+import { BoardClient, TestBroker, waitFor, withTimeout } from '../unit/lamp/harness.ts';
 import type { BenchResults } from './types.ts';
 
 const TOGGLES = 200;
@@ -61,7 +61,7 @@ async function roundTrips(): Promise<{ ours: Percentiles; bare: Percentiles }> {
     const bareLamp = lamp();
     for (const s of [oursLamp, bareLamp]) {
       // The responder talks WebSocket too: the round trip is "through a local broker over WebSocket".
-      const fw = new FakeFirmwareClient({ brokerUrl: broker.wsUrl, topics: s.topics, replies: s.replies });
+      const fw = new BoardClient({ brokerUrl: broker.wsUrl, topics: s.topics, replies: s.replies });
       await fw.start();
       cleanups.push(() => fw.stop());
     }

@@ -3,13 +3,13 @@
 import { devices, type Page } from '@playwright/test';
 import { pairingHash } from '../../src/lamp/pairing.ts';
 import { defaultSettings, type LampSettings } from '../../src/lamp/settings.ts';
-import { FakeFirmwareClient, TestBroker } from '../unit/lamp/harness.ts';
+import { BoardClient, TestBroker } from '../unit/lamp/harness.ts';
 import { builds } from './builds.ts';
 import { expect, test } from './fixtures.ts';
 
 interface Lab {
   broker: TestBroker;
-  fw: FakeFirmwareClient;
+  fw: BoardClient;
   lamp: LampSettings;
   stop(): Promise<void>;
 }
@@ -19,7 +19,7 @@ async function startLab(options: { name?: string; delayMs?: number } = {}): Prom
   await broker.start();
   const lamp = defaultSettings({ name: options.name ?? 'Teras', preset: 'custom' });
   lamp.broker = { ...lamp.broker, host: '127.0.0.1', port: broker.tcpPort, ws: broker.wsUrl };
-  const fw = new FakeFirmwareClient({ brokerUrl: broker.tcpUrl, topics: lamp.topics, replies: lamp.replies, delayMs: options.delayMs });
+  const fw = new BoardClient({ brokerUrl: broker.tcpUrl, topics: lamp.topics, replies: lamp.replies, delayMs: options.delayMs });
   await fw.start();
   return {
     broker,

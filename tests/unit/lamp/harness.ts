@@ -203,7 +203,7 @@ export interface FirmwareOptions {
  * Behaves as firmware/main.py does over the wire: last will `offline` (retained), `online`
  * (retained) once connected, and for each `on`/`off` the reply text, then the retained state.
  */
-export class FakeFirmwareClient {
+export class BoardClient {
   readonly commands: string[] = [];
   lamp: 'on' | 'off' = 'off';
   /** how many times it has connected, subscribed and said `online` */

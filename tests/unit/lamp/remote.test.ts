@@ -5,7 +5,7 @@ import { connect } from 'mqtt';
 import { LampRemote, type CommandOutcome, type RemoteEvent, type RemoteOptions } from '../../../src/lamp/remote.ts';
 import { defaultSettings, type LampSettings } from '../../../src/lamp/settings.ts';
 import {
-  FakeFirmwareClient,
+  BoardClient,
   TestBroker,
   brokerKinds,
   makeBroker,
@@ -33,8 +33,8 @@ function lampOn(broker: BrokerUnderTest, name = 'Teras'): LampSettings {
   return s;
 }
 
-async function startFirmware(broker: BrokerUnderTest, settings: LampSettings, silent = false): Promise<FakeFirmwareClient> {
-  const fw = new FakeFirmwareClient({ brokerUrl: broker.tcpUrl, topics: settings.topics, replies: settings.replies, silent });
+async function startFirmware(broker: BrokerUnderTest, settings: LampSettings, silent = false): Promise<BoardClient> {
+  const fw = new BoardClient({ brokerUrl: broker.tcpUrl, topics: settings.topics, replies: settings.replies, silent });
   await fw.start();
   cleanups.push(() => fw.stop());
   return fw;
