@@ -2,7 +2,7 @@
 // missing or broken config.json, a wrong Wi-Fi password, a missing access point. None of these
 // needs a broker; each must end at the REPL or in patient retries, never in a reset loop.
 import { afterEach, describe, expect, it } from 'vitest';
-import { HOME_AP, deviceTopics, lampConfig, startLamp, type Lamp } from './harness.ts';
+import { deviceTopics, lampConfig, startLamp, type Lamp } from './harness.ts';
 
 const BOOT_MS = 20_000;
 // A port nothing listens on: these boards never get as far as the broker.
@@ -13,8 +13,8 @@ afterEach(async () => {
   for (const l of lamps.splice(0)) await l.close();
 }, 20_000);
 
-async function boot(config: object | string | null, accessPoints = [HOME_AP]): Promise<Lamp> {
-  const l = await startLamp({ config, accessPoints });
+async function boot(config: object | string | null, chip: 'esp8266' | 'esp32' = 'esp8266'): Promise<Lamp> {
+  const l = await startLamp({ config, chip });
   lamps.push(l);
   return l;
 }
@@ -50,8 +50,9 @@ describe('a missing or broken config.json: one clear line, then the REPL', () =>
 });
 
 describe('Wi-Fi that does not work: the reason, then retries with growing pauses, never a reset', () => {
-  it('a wrong password', async () => {
-    const l = await boot(lampConfig({ port: NO_BROKER, clientId: 'nyala-boot', topics: deviceTopics('b00701'), wifiPassword: 'salah' }));
+  // The two ports report a wrong password with different status codes (2 and 202).
+  it.each(['esp8266', 'esp32'] as const)('a wrong password (%s)', async (chip) => {
+    const l = await boot(lampConfig({ port: NO_BROKER, clientId: 'nyala-boot', topics: deviceTopics('b00701'), wifiPassword: 'salah' }), chip);
     const errors = await l.uart.waitLines(/^nyala: wifi error/, 3, 30_000);
     expect(errors.map((e) => e.line)).toEqual(Array(3).fill('nyala: wifi error wrong-password'));
     // The pause before each attempt doubles (1 s, 2 s, …).
