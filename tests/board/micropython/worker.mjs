@@ -120,6 +120,8 @@ function flushTx(final) {
   if (txLen === 0) return;
   let s = Buffer.from(tx.buffer, 0, txLen).toString('latin1');
   if (s.includes(WASM_BANNER_TAIL)) s = s.split(WASM_BANNER_TAIL).join(BOARD_BANNER_TAIL);
+  // The board's modules are C on a real board: their frames never show in a traceback.
+  if (s.includes('  File "/nyala/')) s = s.replace(/ {2}File "\/nyala\/_nyala_\w+\.py", line \d+, in \S+\r\n/g, '');
   let keep = '';
   if (!final) {
     for (let k = Math.min(WASM_BANNER_TAIL.length - 1, s.length); k > 0; k--) {
