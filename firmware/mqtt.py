@@ -153,6 +153,8 @@ class Client:
     def check_msg(self, wait_ms=0):
         """Wait at most wait_ms for a message; return (topic, payload) or None.
 
+        The payload is None when it was bigger than MAX_PAYLOAD (thrown away).
+
         Also keeps the connection alive, and raises MQTTError("lost") when the
         broker went quiet or the connection closed.
         """
@@ -166,9 +168,10 @@ class Client:
     def _keep_alive(self):
         # 3.1.2.10: the client must send something at least every keepalive
         # seconds. We also ping when we have heard nothing for that long, so a
-        # lamp that only publishes still notices a dead link. No PINGRESP
-        # within half a keepalive means the connection is gone (3.12.4): at
-        # most 1.5 keepalives after the broker was last heard.
+        # lamp that only publishes still notices a dead link. The broker must
+        # answer a PINGREQ (3.12.4); no PINGRESP within half a keepalive means
+        # the connection is gone: at most 1.5 keepalives after the broker was
+        # last heard, the same allowance the broker gives us.
         if not self.keepalive:
             return
         now = time.ticks_ms()
