@@ -129,7 +129,7 @@ describe('MicroPython on the virtual board: REPL', () => {
     expect(r).toMatchObject({ out: `${h}\r\n`, err: '' });
     expect(mpy.current?.rxOverflow).toBe(0);
     // The line-rate bound is bytes * 10 / 115200 (~1.8 s); the board keeps up with it.
-    expect(seconds).toBeLessThan((code.length * 10) / 115200 + 1.5);
+    expect(seconds).toBeLessThan((code.length * 10) / 115200 + 2);
   });
 
   it('answers R\\x00 without raw-paste, and the raw REPL still runs code', async () => {
@@ -396,7 +396,8 @@ describe('MicroPython on the virtual board: pins, Wi-Fi, sockets', () => {
     const cpu = process.cpuUsage(cpu0);
     const wall = Date.now() - t0;
     clearInterval(timer);
-    expect(ticks).toBeGreaterThan(50);
+    // A blocked event loop would tick once at most; a loaded machine still ticks dozens of times.
+    expect(ticks).toBeGreaterThan(20);
     expect((cpu.user + cpu.system) / 1000).toBeLessThan(wall * 0.3);
     expect(b.text.slice(from)).toBe('OK');
     client?.write('late data');
