@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { createBoard, testImage, type AccessPoint, type Board, type ChipName } from '../index.ts';
 import { createMicroPython, readBoardFile, readBoardFiles, writeBoardFiles, type MicroPythonHandle, type MicroPythonOptions } from './index.ts';
 import { PortTerminal } from './port-terminal.ts';
+import { loaderFor, within } from '../esptool-harness.ts';
 import { endsFramed, enterRaw, execRaw, rawPaste, waitAfter } from './repl-helpers.ts';
 
 const opened: { board: Board; term: PortTerminal }[] = [];
@@ -192,8 +193,10 @@ describe('MicroPython on the virtual board: REPL', () => {
 });
 
 describe('MicroPython on the virtual board: filesystem in flash', () => {
-  it('files written through the raw REPL survive Ctrl-D and a DTR/RTS hard reset, and vanish after an erase', async () => {
-    const { b, board: brd, flash } = await board();
+  it('files written through the raw REPL survive Ctrl-D and a DTR/RTS hard reset, and vanish after esptool-js erases and reflashes', async () => {
+    const first = await board();
+    let b = first.b;
+    const { board: brd, flash } = first;
     await enterRaw(b);
     await execRaw(b, 'with open("data.txt", "w") as f:\n    f.write("hello flash")');
     expect(decode(readBoardFile(flash, 'esp8266', '/data.txt'))).toBe('hello flash');
@@ -209,20 +212,33 @@ describe('MicroPython on the virtual board: filesystem in flash', () => {
     await enterRaw(b);
     expect(await execRaw(b, 'print(open("data.txt").read())')).toEqual({ out: 'hello flash\r\n', err: '' });
 
-    // erase_flash, then the firmware written again, as a reflash does.
-    brd.reset({ download: true });
-    await brd.waitForState('download');
-    flash.fill(0xff);
-    brd.flash.preload(0, testImage('esp8266'));
-    from = b.text.length;
-    brd.reset();
-    const boot = await waitAfter(b, from, '>>> ');
+    // erase_flash and the firmware written again with esptool-js, as a reflash does.
+    await b.close();
+    const { loader, transport } = loaderFor(brd, 460800);
+    await within(20_000, loader.main());
+    await within(20_000, loader.eraseFlash());
+    expect(brd.flash.isErased(0, brd.flash.size)).toBe(true);
+    const image = testImage('esp8266');
+    await within(30_000, loader.writeFlash({
+      fileArray: [{ data: image, address: 0 }],
+      flashSize: 'keep',
+      flashMode: 'keep',
+      flashFreq: 'keep',
+      eraseAll: false,
+      compress: true,
+    }));
+    await transport.disconnect();
+    const t2 = await PortTerminal.open(brd);
+    opened.push({ board: brd, term: t2 });
+    await t2.hardReset();
+    const boot = await waitAfter(t2, 0, '>>> ', 20_000);
     expect(boot).toContain('Performing initial setup\r\n');
+    b = t2;
     await enterRaw(b);
     const r = await execRaw(b, 'import os\nprint(os.listdir())\nopen("data.txt")');
     expect(r.out).toBe("['boot.py']\r\n");
     expect(r.err).toMatch(/OSError: \[Errno 2\] ENOENT\r\n$/);
-  });
+  }, 90_000);
 
   it("takes an upload the way the installer does it: chunks to a temporary file, sha256 on the board, rename, soft reset", async () => {
     const { b, flash } = await board({ files: { 'main.py': 'print("old main")\n' } });
