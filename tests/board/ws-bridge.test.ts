@@ -138,17 +138,28 @@ describe('WebSocket bridge and navigator.serial stand-in', () => {
       await port.open({ baudRate: 115200 });
       await t.classicReset(port);
       const answer = await t.sync(port, 5000);
+      // Chrome's readable is a byte stream: a BYOB reader works on it.
+      const readable = (port as unknown as { readable: ReadableStream<Uint8Array> }).readable;
+      const byob = (() => {
+        try {
+          readable.getReader({ mode: 'byob' }).releaseLock();
+          return 'byob reader';
+        } catch (e) {
+          return String(e);
+        }
+      })();
       // The same board asked for again (another tab, say) cannot be opened while this one holds it.
       const clash = await (await serial.requestPort()).open({ baudRate: 115200 }).then(
         () => 'opened twice',
         (e: Error) => `${e.name}: ${e.message}`,
       );
       await port.close();
-      return { answer, clash, info: port.getInfo() };
+      return { answer, byob, clash, info: port.getInfo() };
     });
 
     expect(result.answer).toBe(SYNC_REPLY);
     expect(result.clash).toBe('NetworkError: Failed to open serial port.');
+    expect(result.byob).toBe('byob reader');
     // The ESP8266 board's USB-serial chip, a CH340 (chip.ts).
     expect(result.info).toEqual({ usbVendorId: 0x1a86, usbProductId: 0x7523 });
     expect(board.state).toBe('download');

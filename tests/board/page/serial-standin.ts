@@ -45,7 +45,7 @@ function toError(error: WireError): Error {
 class BridgeConnection {
   board: string | null = null;
   info: WirePortInfo = {};
-  onData: (bytes: Uint8Array) => void = () => undefined;
+  onData: (bytes: Uint8Array<ArrayBuffer>) => void = () => undefined;
   onLost: () => void = () => undefined;
   onReplugged: () => void = () => undefined;
 
@@ -160,10 +160,10 @@ class VirtualSerialPort extends EventTarget {
   private lost = false;
   private forgotten = false;
   private readableStream: ReadableStream<Uint8Array> | null = null;
-  private readController: ReadableStreamDefaultController<Uint8Array> | null = null;
+  private readController: ReadableByteStreamController | null = null;
   private writableStream: WritableStream<Uint8Array> | null = null;
   private writeController: WritableStreamDefaultController | null = null;
-  private pendingRead: Uint8Array[] = [];
+  private pendingRead: Uint8Array<ArrayBuffer>[] = [];
 
   constructor(
     private readonly conn: BridgeConnection,
@@ -262,8 +262,10 @@ class VirtualSerialPort extends EventTarget {
   }
 
   private makeReadable(): ReadableStream<Uint8Array> {
-    const stream = new ReadableStream<Uint8Array>({
-      start: (controller) => {
+    // A byte stream, as Chrome's is, so a page may read it with a BYOB reader too.
+    const stream = new ReadableStream({
+      type: 'bytes',
+      start: (controller: ReadableByteStreamController) => {
         this.readController = controller;
         for (const chunk of this.pendingRead) controller.enqueue(chunk);
         this.pendingRead = [];
@@ -302,7 +304,7 @@ class VirtualSerialPort extends EventTarget {
     }
   }
 
-  private onData(bytes: Uint8Array): void {
+  private onData(bytes: Uint8Array<ArrayBuffer>): void {
     if (this.state !== 'open') return;
     if (this.readController !== null && this.readableStream !== null) {
       this.readController.enqueue(bytes);
