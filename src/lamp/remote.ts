@@ -104,6 +104,8 @@ export interface RemoteOptions {
   wakeSignals?: WakeSignals;
   commandTimeoutMs?: number;
   connectTimeoutMs?: number;
+  /** on a wake while connected, a ping not answered within this is a dead connection */
+  livenessTimeoutMs?: number;
   /** first retry after `initialMs`, doubling up to `maxMs`, each ±20% so many phones don't retry in step */
   backoff?: { initialMs: number; maxMs: number };
   logLimit?: number;
@@ -111,6 +113,7 @@ export interface RemoteOptions {
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 8_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+export const DEFAULT_LIVENESS_TIMEOUT_MS = 4_000;
 export const DEFAULT_BACKOFF = { initialMs: 1_000, maxMs: 30_000 } as const;
 export const DEFAULT_LOG_LIMIT = 200;
 
@@ -136,6 +139,9 @@ export class LampRemote {
   private attempt = 0;
   private pending: PendingCommand | null = null;
   private unsubscribeWake: (() => void) | null = null;
+  private livenessTimer: ReturnType<typeof setTimeout> | null = null;
+  /** the connection was dropped on purpose after a wake: reconnect without waiting */
+  private reconnectAtOnce = false;
   private state: RemoteSnapshot = {
     connection: { state: 'idle' },
     presence: 'unknown',
@@ -151,6 +157,7 @@ export class LampRemote {
       pageIsSecure: options.pageIsSecure ?? false,
       commandTimeoutMs: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
       connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      livenessTimeoutMs: options.livenessTimeoutMs ?? DEFAULT_LIVENESS_TIMEOUT_MS,
       backoff: options.backoff ?? DEFAULT_BACKOFF,
       logLimit: options.logLimit ?? DEFAULT_LOG_LIMIT,
     };
@@ -182,6 +189,8 @@ export class LampRemote {
     this.unsubscribeWake?.();
     this.unsubscribeWake = null;
     this.clearRetry();
+    if (this.livenessTimer) clearTimeout(this.livenessTimer);
+    this.livenessTimer = null;
     this.failPending('connection-lost');
     const client = this.client;
     this.client = null;
@@ -190,13 +199,40 @@ export class LampRemote {
   }
 
   /**
-   * The network is back or the page is visible again: a phone may have slept through the
-   * backoff, so try at once instead of waiting out the timer.
+   * The network is back or the page is visible again. Reconnecting: a phone may have slept through
+   * the backoff, so try at once. Connected: a phone back from the background often holds a socket
+   * that died while it slept, and MQTT.js would notice only at the next keepalive (up to 1.5 × 30 s
+   * later); a ping that goes unanswered ends it now.
    */
   wake(_reason: WakeReason): void {
-    if (this.state.connection.state !== 'reconnecting') return;
-    this.attempt = 0;
-    this.connectNow();
+    const state = this.state.connection.state;
+    if (state === 'reconnecting') {
+      this.attempt = 0;
+      this.connectNow();
+    } else if (state === 'connected') {
+      this.checkLiveness();
+    }
+  }
+
+  private checkLiveness(): void {
+    const client = this.client;
+    if (!client || this.livenessTimer) return;
+    const done = () => {
+      if (this.livenessTimer) clearTimeout(this.livenessTimer);
+      this.livenessTimer = null;
+      client.off('packetreceive', onPacket);
+    };
+    const onPacket = (packet: { cmd: string }) => {
+      if (packet.cmd === 'pingresp') done();
+    };
+    client.on('packetreceive', onPacket);
+    this.livenessTimer = setTimeout(() => {
+      done();
+      if (this.client !== client) return;
+      this.reconnectAtOnce = true;
+      client.stream.destroy();
+    }, this.options.livenessTimeoutMs);
+    client.sendPing();
   }
 
   /** Publishes `on` or `off` (QoS 1) and resolves when the board confirms, or why not. */
@@ -302,6 +338,8 @@ export class LampRemote {
   }
 
   private onClosed(reason: ConnectionFailure): void {
+    if (this.livenessTimer) clearTimeout(this.livenessTimer);
+    this.livenessTimer = null;
     // A publish the broker never acknowledged may not have gone out, and will not be resent.
     if (this.pending && !this.pending.acked) this.failPending('connection-lost');
     this.setPresence('unknown');
@@ -313,7 +351,8 @@ export class LampRemote {
     const { initialMs, maxMs } = this.options.backoff;
     const attempt = this.attempt;
     const base = Math.min(maxMs, initialMs * 2 ** Math.max(0, attempt - 1));
-    const delay = Math.round(base * (0.8 + 0.4 * Math.random()));
+    const delay = this.reconnectAtOnce ? 0 : Math.round(base * (0.8 + 0.4 * Math.random()));
+    this.reconnectAtOnce = false;
     this.retryTimer = setTimeout(() => this.connectNow(), delay);
     this.setConnection({ state: 'reconnecting', attempt, retryAt: Date.now() + delay, reason });
   }

@@ -87,6 +87,25 @@ export class TestBroker implements BrokerUnderTest {
     return this.stop();
   }
 
+  /** The broker stops reading one client without closing anything: a link that died silently. */
+  freezeWebSocketClient(clientId: string): void {
+    for (const [ws, client] of this.webSockets) if (client.id === clientId) ws.pause();
+  }
+
+  /** Resolves at the next PINGREQ the broker receives from this client. */
+  nextPing(clientId: string, ms = 5_000): Promise<void> {
+    const aedes = this.aedes;
+    if (!aedes) return Promise.reject(new Error('broker not running'));
+    let listener: (packet: unknown, client: { id: string }) => void = () => {};
+    const seen = new Promise<void>((resolve) => {
+      listener = (_packet, client) => {
+        if (client.id === clientId) resolve();
+      };
+      aedes.on('ping', listener);
+    });
+    return withTimeout(seen, ms, `a ping from ${clientId}`).finally(() => aedes.removeListener('ping', listener));
+  }
+
   /** Stops as a crashed broker would: every connection cut, retained messages gone. */
   async stop(): Promise<void> {
     const { wss, tcp, aedes } = this;

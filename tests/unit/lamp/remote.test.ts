@@ -327,6 +327,33 @@ describe('LampRemote against aedes, whose hooks hold, drop or refuse', () => {
     expect(fw.commands).toEqual(['on']);
   });
 
+  it('on a wake, keeps a live connection and replaces one that died silently, at once', async () => {
+    const broker = await startAedes();
+    const settings = lampOn(broker);
+    await startFirmware(broker, settings);
+    // A minute of backoff: coming back within seconds can only be the wake's doing.
+    const remote = startRemote(settings, { livenessTimeoutMs: 300, backoff: { initialMs: 60_000, maxMs: 60_000 } });
+    await waitFor(remote, (s) => s.presence === 'online', 'online');
+    const [id] = remoteClientIds(broker);
+    if (!id) throw new Error('the remote is not at the broker');
+
+    // Alive: the ping is answered and the connection stays.
+    const connectedSince = (remote.snapshot.connection as { since: number }).since;
+    const ping = broker.nextPing(id);
+    remote.wake('visible');
+    await ping;
+    // No event marks "nothing happened": wait out the liveness timeout, then look.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(remote.snapshot.connection).toEqual({ state: 'connected', since: connectedSince });
+
+    // Dead without a word (a phone's socket after a night in the background): found and replaced.
+    broker.freezeWebSocketClient(id);
+    remote.wake('visible');
+    await waitFor(remote, (s) => s.connection.state !== 'connected', 'the dead connection noticed', 3_000);
+    await waitFor(remote, (s) => s.connection.state === 'connected' && s.presence === 'online', 'connected again', 5_000);
+    expect(await withTimeout(remote.command('on'), 5_000, 'on')).toMatchObject({ result: 'confirmed' });
+  });
+
   it('refuses ws:// from an https page before trying, with a code', async () => {
     const broker = await startAedes();
     const settings = lampOn(broker);
