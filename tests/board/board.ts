@@ -174,7 +174,7 @@ export class BoardCore {
     this.alive(gen);
     this.o.link.boardBaud = APP_BAUD;
     const factory = this.o.app ?? echoApp;
-    const app = await factory(this.appContext(gen));
+    const app = await factory(this.appContext(gen, cause));
     if (gen !== this.generation) {
       await app.stop();
       return;
@@ -183,7 +183,7 @@ export class BoardCore {
     this.setState('app');
   }
 
-  private appContext(gen: number): BoardAppContext {
+  private appContext(gen: number, cause: ResetCause): BoardAppContext {
     const o = this.o;
     return {
       chip: o.spec.name,
@@ -208,6 +208,7 @@ export class BoardCore {
       accessPoints: () => o.accessPoints,
       rawPaste: o.rawPaste,
       timeScale: o.timeScale,
+      resetCause: cause,
     };
   }
 

@@ -80,6 +80,7 @@ describe('normal boot', () => {
     ctx.flash[0xf0000] = 0x12;
     expect(board.flash.read(0xf0000, 1)[0]).toBe(0x12);
     expect(ctx.rawPaste).toBe(true);
+    expect(ctx.resetCause).toBe('power-on');
     expect(ctx.timeScale).toBe(0.05);
 
     const port = board.port;
@@ -91,6 +92,7 @@ describe('normal boot', () => {
       while (contexts.length < 2) await new Promise((r) => setTimeout(r, 5));
     })());
     expect(received.join('')).toContain('reset');
+    expect(contexts[1]!.resetCause).toBe('software');
     expect(board.gpio.read(2)).toBe(0);
     await port.close();
   });
