@@ -276,6 +276,34 @@ describe('WebSocket bridge and navigator.serial stand-in', () => {
     expect(await request()).toEqual(chromiumRefusal);
   });
 
+  it('provides navigator.serial where the browser has none (Firefox, a page not in a secure context)', async () => {
+    const board = boardOf({ chip: 'esp32', timeScale: 1 });
+    const bridge = await bridgeOf({ devkit: bridged(board) });
+    const context = await browser.newContext();
+    cleanups.push(() => context.close());
+    const page = await context.newPage();
+    // Runs before the stand-in: this page has no Web Serial at all.
+    await page.addInitScript({ content: 'delete Navigator.prototype.serial;' });
+    await page.addInitScript({ content: await standinScript(bridge.url) });
+    await page.goto(siteUrl);
+
+    const result = await page.evaluate(async () => {
+      const serial = (navigator as unknown as { serial: { requestPort(): Promise<{ virtualBoard: string }>; getPorts(): Promise<unknown[]> } }).serial;
+      const port = await serial.requestPort();
+      return { board: port.virtualBoard, ports: (await serial.getPorts()).length };
+    });
+    expect(result).toEqual({ board: 'devkit', ports: 1 });
+
+    bridge.choose(null);
+    const none = await page.evaluate(() =>
+      (navigator as unknown as { serial: { requestPort(): Promise<unknown> } }).serial.requestPort().then(
+        () => 'a port',
+        (e: Error) => `${e.name}: ${e.message}`,
+      ),
+    );
+    expect(none).toBe('NotFoundError: No port selected by the user.');
+  });
+
   it('carries unmodified esptool-js in the page: stub, baud change by reopening, MAC, flash size, compressed write', { timeout: 90_000 }, async () => {
     const board = boardOf({ chip: 'esp8266', flashSize: '1MB', timeScale: 0.1 });
     const bridge = await bridgeOf({ lamp: bridged(board) });
