@@ -420,6 +420,26 @@ describe('MicroPython on the virtual board: pins, Wi-Fi, sockets', () => {
     expect(await waitAfter(b, from, (s) => endsFramed(s, 2))).toBe("OKb'late data'\r\n\x04\x04>");
   });
 
+  it('Ctrl-C interrupts code waiting in socket.recv and in select.poll', async () => {
+    const server = net.createServer(() => undefined); // accepts, never answers
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    const { b } = await board({ accessPoints: [{ ssid: 'home', password: 'secret' }] });
+    await enterRaw(b);
+    await execRaw(b, WIFI + `import socket, select\ns = socket.socket()\ns.connect(("127.0.0.1", ${port}))\np = select.poll()\np.register(s, select.POLLIN)`);
+    for (const wait of ['s.recv(1)', 'p.poll(-1)']) {
+      const from = b.text.length;
+      b.send(`${wait}\x04`);
+      await waitAfter(b, from, 'OK');
+      await b.nextOutput(200);
+      b.send('\x03');
+      expect(await waitAfter(b, from, (s) => endsFramed(s, 2), 3000)).toBe(
+        'OK\x04Traceback (most recent call last):\r\n  File "<stdin>", line 1, in <module>\r\nKeyboardInterrupt: \r\n\x04>',
+      );
+    }
+  });
+
   it('select.poll with a timeout waits without spinning and reports a readable socket', async () => {
     const port = await echoServer();
     const { b } = await board({ accessPoints: [{ ssid: 'home', password: 'secret' }] });
