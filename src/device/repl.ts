@@ -133,7 +133,7 @@ export class Repl {
         if (round === 3) await this.io.write(CTRL_D);
         await this.io.write(`\r${CTRL_A}`);
         try {
-          await this.io.readUntil(RAW_BANNER, Math.min(1000, Math.max(1, deadline - Date.now())), this.signal);
+          await this.io.readUntil(RAW_BANNER, Math.min(1000 * round, Math.max(1, deadline - Date.now())), this.signal);
           this.inRaw = true;
           return;
         } catch (err) {
@@ -174,6 +174,8 @@ export class Repl {
     const bytes = typeof code === 'string' ? new TextEncoder().encode(code) : code;
     const timeoutMs = options.timeoutMs ?? 10_000;
     try {
+      // Whatever is waiting now is stale (a late banner from an earlier Ctrl-A round).
+      this.io.discard();
       let pasted = false;
       if (this.rawPaste !== false) pasted = await this.rawPasteWrite(bytes, options.onSent);
       if (!pasted) await this.rawWrite(bytes, options.onSent, timeoutMs);
@@ -191,14 +193,16 @@ export class Repl {
    */
   async rawPasteWrite(code: Uint8Array, onSent?: (sent: number, total: number) => void): Promise<boolean> {
     await this.io.write(RAW_PASTE_REQUEST);
-    const answer = decodeLatin1(await this.io.read(2, 2000, this.signal));
-    if (answer === 'R\x00') {
+    let answer: number;
+    try {
+      answer = (await this.io.readUntilFirst(['R\x01', 'R\x00'], 2000, this.signal)).marker;
+    } catch (err) {
+      // Firmware older than raw-paste took Ctrl-A as "raw REPL again" and reprinted its banner.
+      if (!(err instanceof StreamError && err.code === 'timeout' && decodeLatin1(this.io.take()).includes(RAW_BANNER))) throw err;
       this.rawPaste = false;
       return false;
     }
-    if (answer !== 'R\x01') {
-      // Firmware older than raw-paste took Ctrl-A as "raw REPL again" and reprints its banner.
-      await this.io.readUntil(RAW_BANNER, 2000, this.signal);
+    if (answer === 1) {
       this.rawPaste = false;
       return false;
     }
@@ -269,6 +273,21 @@ export class Repl {
     } catch (err) {
       throw toReplError(err);
     }
+  }
+
+  /**
+   * After a garbled exchange: end whatever input the board is in the middle of (Ctrl-D closes an
+   * open raw-paste or runs a half line, which fails harmlessly), then enter the raw REPL afresh.
+   * Globals may be gone (Ctrl-D on an empty raw line is a soft reset).
+   */
+  async recover(timeoutMs = 10_000): Promise<void> {
+    this.inRaw = false;
+    try {
+      await this.io.write(CTRL_D);
+    } catch (err) {
+      throw toReplError(err);
+    }
+    await this.enterRawRepl(timeoutMs);
   }
 
   /** Back to the friendly REPL (">>> "). */

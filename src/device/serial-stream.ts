@@ -127,20 +127,38 @@ export class SerialStream {
 
   /** Read up to and including `marker`; what came before it is returned with it. */
   async readUntil(marker: Uint8Array | string, timeoutMs: number, signal?: AbortSignal): Promise<Uint8Array> {
-    const m = typeof marker === 'string' ? latin1(marker) : marker;
+    return (await this.readUntilFirst([marker], timeoutMs, signal)).bytes;
+  }
+
+  /** Read up to and including whichever of `markers` comes first; which one it was, by index. */
+  async readUntilFirst(
+    markers: readonly (Uint8Array | string)[],
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<{ marker: number; bytes: Uint8Array }> {
+    const ms = markers.map((m) => (typeof m === 'string' ? latin1(m) : m));
+    const longest = Math.max(...ms.map((m) => m.length));
     const deadline = Date.now() + timeoutMs;
     let from = this.start;
     for (;;) {
-      const at = indexOf(this.buf, m, Math.max(this.start, from), this.end);
-      if (at >= 0) {
-        const out = this.buf.slice(this.start, at + m.length);
-        this.start = at + m.length;
-        return out;
+      let best = -1;
+      let which = -1;
+      ms.forEach((m, i) => {
+        const at = indexOf(this.buf, m, Math.max(this.start, from), this.end);
+        if (at >= 0 && (best < 0 || at + m.length < best)) {
+          best = at + m.length;
+          which = i;
+        }
+      });
+      if (which >= 0) {
+        const bytes = this.buf.slice(this.start, best);
+        this.start = best;
+        return { marker: which, bytes };
       }
-      // Next time, search only where the marker could now end (the buffer may move meanwhile).
+      // Next time, search only where a marker could now end (the buffer may move meanwhile).
       const seen = this.end - this.start;
-      await this.waitForMore(deadline, signal, () => `waiting for ${JSON.stringify(decodeLatin1(m))}`);
-      from = this.start + Math.max(0, seen - m.length + 1);
+      await this.waitForMore(deadline, signal, () => `waiting for ${ms.map((m) => JSON.stringify(decodeLatin1(m))).join(' or ')}`);
+      from = this.start + Math.max(0, seen - longest + 1);
     }
   }
 
