@@ -80,7 +80,7 @@ export function logLine(e: LogEntry): string {
     case 'sent':
       return `${clock(e.at)} → ${e.topic} ${e.payload}`;
     case 'received':
-      return `${clock(e.at)} ← ${e.topic} ${e.payload}${e.retained ? ' (retained)' : ''}`;
+      return `${clock(e.at)} ← ${e.topic} ${e.payload}${e.retained ? ` (${t().remote.logRetained})` : ''}`;
     case 'connection':
       return `${clock(e.at)} · ${t().remote.logConnection(connectionText(e.connection, e.at))}${
         e.connection.state === 'failed' || e.connection.state === 'reconnecting' ? ` — ${failureText(e.connection.reason)}` : ''

@@ -99,7 +99,8 @@ export class RemoteView extends LitElement {
   private renderLampTabs() {
     const s = t().remote;
     if (session.lamps.length === 0 && !this.editing) {
-      return html`<button class="primary" @click=${this.addLamp}>${s.addLamp}</button>`;
+      // While a pairing link asks for confirmation, its button is the only "add".
+      return this.pairParams ? nothing : html`<button class="primary" @click=${this.addLamp}>${s.addLamp}</button>`;
     }
     return html`<div class="lamps" role="group" aria-label=${s.lampsLabel}>
       ${session.lamps.map((l) => {
@@ -361,8 +362,15 @@ export class RemoteView extends LitElement {
         min-height: 44px;
         display: flex;
         align-items: center;
+        gap: 0.5rem;
         cursor: pointer;
         font-weight: 600;
+      }
+      summary::before {
+        content: '▸';
+      }
+      details[open] > summary::before {
+        content: '▾';
       }
       .files {
         display: flex;

@@ -34,7 +34,7 @@ async function startLab(options: { name?: string; delayMs?: number } = {}): Prom
 
 async function pairThroughLink(page: Page, appUrl: string, lamp: LampSettings): Promise<void> {
   await page.goto(appUrl + pairingHash(lamp, { includeCredentials: false }));
-  await page.getByRole('button', { name: 'Add lamp' }).click();
+  await page.getByRole('button', { name: 'Yes, add this lamp' }).click();
   await expect(page.getByText(`${lamp.name} was added.`)).toBeVisible();
   expect(page.url()).toMatch(/#\/remote$/);
 }
@@ -109,7 +109,7 @@ test.describe('the remote', () => {
       await expect(page.getByRole('heading', { name: 'Add this lamp?' })).toBeVisible();
       await expect(page.getByText(lab.lamp.topics.command)).toBeVisible();
       expect(await page.evaluate(() => localStorage.getItem('nyala.lamps.v1'))).toBeNull();
-      await page.getByRole('button', { name: 'Add lamp' }).click();
+      await page.getByRole('button', { name: 'Yes, add this lamp' }).click();
       await expect(page.getByRole('button', { name: 'Dapur & teras #2 💡' })).toBeVisible();
       await expect(page.getByTestId('presence')).toHaveText('Online');
 
@@ -147,7 +147,7 @@ test.describe('the remote', () => {
       try {
         const p = await phone.newPage();
         await p.goto(link);
-        await p.getByRole('button', { name: 'Add lamp' }).click();
+        await p.getByRole('button', { name: 'Yes, add this lamp' }).click();
         await expect(p.getByRole('switch', { name: 'Lamp Kamar' })).toBeVisible();
         await expect(p.getByTestId('presence')).toHaveText('Online');
         await p.getByRole('switch', { name: 'Lamp Kamar' }).click();
@@ -219,7 +219,7 @@ test.describe('the remote', () => {
     const refusal = page.getByTestId('pair-invalid');
     await expect(refusal).toContainText('cannot be used');
     await expect(refusal).toContainText('“#” is a wildcard');
-    await expect(page.getByRole('button', { name: 'Add lamp' })).toHaveCount(0);
+    await expect(page.getByRole('button', { name: 'Yes, add this lamp' })).toHaveCount(0);
   });
 });
 
