@@ -33,6 +33,8 @@ export type ReplErrorCode =
   /** the board answered something the protocol doesn't allow */
   | 'protocol'
   | 'unplugged'
+  /** the port would not open: another program (or tab) holds it, or permission was refused */
+  | 'busy'
   | 'cancelled'
   /** the port was closed under us */
   | 'closed';

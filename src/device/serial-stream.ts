@@ -1,9 +1,10 @@
 // A byte stream on an opened Web-Serial-shaped port, as a request/response protocol needs it:
 // write, and read until a marker or a byte count, each with a deadline and an AbortSignal. One
 // pump reads the port into a buffer, so nothing the board says between two reads is lost.
-import { closeQuietly, type SerialPortLike } from './port.ts';
+import { classifyPortError, closeQuietly, type SerialPortLike } from './port.ts';
 
-export type StreamErrorCode = 'timeout' | 'unplugged' | 'cancelled' | 'closed';
+/** busy: the port would not open (another program has it, or no permission). */
+export type StreamErrorCode = 'timeout' | 'unplugged' | 'cancelled' | 'closed' | 'busy';
 
 export class StreamError extends Error {
   constructor(
@@ -45,7 +46,8 @@ export class SerialStream {
     try {
       await port.open({ baudRate });
     } catch (err) {
-      throw new StreamError('unplugged', String((err as Error | null)?.message ?? err));
+      const p = classifyPortError(err, 'open');
+      throw new StreamError(p.code === 'unplugged' ? 'unplugged' : 'busy', p.detail);
     }
     return new SerialStream(port, tap);
   }

@@ -189,6 +189,15 @@ describe('provisionLamp', () => {
     expect(plan?.state === 'plan' && plan.files.find((f) => f.name === 'wifi.py')?.action).toBe('finish');
   });
 
+  it('carries every byte value exactly (the escaped bytes literal is binary-safe), in both REPL modes', async () => {
+    const all = new Uint8Array(1024).map((_, i) => (i * 7) & 0xff);
+    for (const rawPaste of [true, false]) {
+      const tb = testBoard({ rawPaste });
+      await provisionLamp(tb.board.port, [{ name: 'blob.bin', bytes: all }], { restart: false, chunkSize: 300 });
+      expect(tb.file('blob.bin')).toEqual(all);
+    }
+  });
+
   it('re-upload with only the settings changed writes only config.json', async () => {
     const tb = testBoard();
     const s = settings();
