@@ -18,5 +18,5 @@ export interface DemoConfig {
   wifi: { ssid: string; password: string };
 }
 
-/** Where the page finds it (set by the demo script before the app starts). */
-export const DEMO_GLOBAL = '__NYALA_DEMO__';
+/** Where the page finds it (set by the demo script before the app starts; read by src/ui/demo-hooks.ts). */
+export { DEMO_GLOBAL } from '../../src/ui/demo-hooks.ts';

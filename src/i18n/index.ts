@@ -7,8 +7,10 @@ import { install } from './sections/install.ts';
 import { console_ } from './sections/console.ts';
 import { flash, flashErrors } from './sections/flash.ts';
 import { remote } from './sections/remote.ts';
+import { upload, uploadErrors, bootHints } from './sections/upload.ts';
+import { board } from './sections/board.ts';
 
-const sections = { shell, support, install, flash, flashErrors, remote, console: console_ };
+const sections = { shell, support, install, flash, flashErrors, upload, uploadErrors, bootHints, board, remote, console: console_ };
 
 type Sections = typeof sections;
 export type Strings = { [K in keyof Sections]: Sections[K]['en'] };

@@ -8,6 +8,13 @@ import { fetchCatalogImage, imagesFor, loadCatalog, FirmwareError, type CatalogI
 import { BOOT_OFFSET, type ImageProblem } from '../device/image.ts';
 import { MICROPYTHON_VERSION } from '../device/firmware-catalog.ts';
 import { PortError } from '../device/port.ts';
+import { detectMicroPython, scanWifi, type MicroPythonInfo } from '../device/provision.ts';
+import { defaultSettings, type Chip, type LampSettings } from '../lamp/settings.ts';
+import { session as lamps } from './remote-session.ts';
+import { demoSettings } from './demo-hooks.ts';
+import './lamp-settings-form.ts';
+import './upload-panel.ts';
+import type { UploadPanel } from './upload-panel.ts';
 import { LocaleController, t } from './locale.ts';
 import { viewStyles } from './view-styles.ts';
 import { connectedPort, pickPort } from './board-link.ts';
@@ -26,6 +33,9 @@ type Phase =
   | { name: 'confirm' }
   | { name: 'working'; event: FlashEvent }
   | { name: 'done'; seconds: number; backup?: string }
+  | { name: 'found'; info: MicroPythonInfo }
+  | { name: 'settings' }
+  | { name: 'upload' }
   | { name: 'error'; code: string; detail: string; problem?: ImageProblem };
 
 @customElement('nyala-install-view')
@@ -38,6 +48,11 @@ export class InstallView extends LitElement {
   @state() private eraseAll = true;
   @state() private backup = false;
   @state() private showAll = false;
+  /** the lamp being set up: what the upload writes and the remote then uses */
+  @state() private lamp?: LampSettings;
+  @state() private networks: string[] = [];
+  @state() private scanning = false;
+  private chip?: Chip;
   private session?: FlashSession;
   private abort?: AbortController;
   private log: string[] = [];
@@ -53,11 +68,34 @@ export class InstallView extends LitElement {
     void this.session?.close({ reset: false });
   }
 
+  /** Connect: if MicroPython already answers, offer "just upload"; otherwise the bootloader. */
   private async connect(): Promise<void> {
     this.log = [];
     this.phase = { name: 'connecting' };
     try {
       const port = this.showAll || !connectedPort() ? await pickPort(this.showAll) : connectedPort()!;
+      const lease = port.take('repl');
+      let info: MicroPythonInfo | null = null;
+      try {
+        info = await detectMicroPython(lease.port, { timeoutMs: 3000 }).catch(() => null);
+      } finally {
+        await lease.release();
+      }
+      if (info) {
+        this.chip = info.platform === 'esp32' ? 'esp32' : 'esp8266';
+        this.phase = { name: 'found', info };
+        return;
+      }
+      await this.connectBootloader();
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  private async connectBootloader(): Promise<void> {
+    this.phase = { name: 'connecting' };
+    try {
+      const port = connectedPort() ?? (await pickPort(this.showAll));
       const lease = port.take('flasher');
       this.abort = new AbortController();
       try {
@@ -71,6 +109,7 @@ export class InstallView extends LitElement {
       }
       this.releaseLease = lease.release;
       this.board = this.session.board;
+      this.chip = this.board.chip === 'esp32' ? 'esp32' : 'esp8266';
       const bundled = imagesFor(this.catalog, this.board.chip, this.board.flashSize)[0];
       this.choice = bundled ? { kind: 'bundled', image: bundled } : undefined;
       this.phase = { name: 'ready' };
@@ -151,6 +190,41 @@ export class InstallView extends LitElement {
     }
   }
 
+  /** The settings step: a new lamp for this chip (the demo fills in its Wi-Fi and local broker). */
+  private toSettings(): void {
+    const chip = this.chip ?? 'esp8266';
+    this.lamp ??= demoSettings(defaultSettings({ chip }));
+    this.lamp = { ...this.lamp, chip, lamp: this.lamp.chip === chip ? this.lamp.lamp : defaultSettings({ chip }).lamp };
+    this.phase = { name: 'settings' };
+  }
+
+  private async scan(): Promise<void> {
+    const port = connectedPort();
+    if (!port || this.scanning) return;
+    this.scanning = true;
+    const lease = port.take('repl');
+    try {
+      this.networks = (await scanWifi(lease.port)).map((n) => n.ssid);
+    } catch {
+      this.networks = [];
+    } finally {
+      this.scanning = false;
+      await lease.release();
+    }
+  }
+
+  private async startUpload(e: CustomEvent<LampSettings>): Promise<void> {
+    this.lamp = e.detail;
+    this.phase = { name: 'upload' };
+    await this.updateComplete;
+    await this.renderRoot.querySelector<UploadPanel>('nyala-upload-panel')?.start();
+  }
+
+  private async lampOnline(): Promise<void> {
+    // The remote now has this lamp (secrets kept only as the person chose).
+    if (this.lamp) await lamps.put(this.lamp);
+  }
+
   override render() {
     const s = t().install;
     return html`
@@ -185,10 +259,43 @@ export class InstallView extends LitElement {
           <h2>${f.doneTitle}</h2>
           <p>${f.doneBody(p.seconds.toFixed(1))}</p>
           ${p.backup ? html`<p>${f.backupSaved(p.backup)}</p>` : nothing}
-          <a class="button primary" href="#/console">${f.nextUpload}</a>
+          <button class="primary" @click=${() => this.toSettings()}>${f.nextUpload}</button>
         </section>`;
       case 'error':
         return this.renderError(p);
+      case 'found': {
+        const u = t().upload;
+        return html`<section aria-labelledby="found-h" data-testid="micropython-found">
+          <h2 id="found-h">${u.alreadyTitle}</h2>
+          <p>${u.alreadyBody(p.info.release, p.info.machine)}</p>
+          ${p.info.hasLampProgram ? html`<p>${u.alreadyHasLamp}</p>` : nothing}
+          <button class="primary" @click=${() => this.toSettings()}>${u.justUpload}</button>
+          <button @click=${() => void this.connectBootloader()}>${u.flashAnyway}</button>
+        </section>`;
+      }
+      case 'settings': {
+        const u = t().upload;
+        return html`<section aria-labelledby="settings-h">
+          <h2 id="settings-h">3. ${t().install.stepSettings}</h2>
+          <p>${u.intro}</p>
+          <nyala-lamp-settings-form
+            purpose="board"
+            .settings=${this.lamp}
+            .networks=${this.networks}
+            ?scanning=${this.scanning}
+            submitLabel=${u.upload}
+            @scan=${() => void this.scan()}
+            @save=${(e: CustomEvent<LampSettings>) => void this.startUpload(e)}
+            @cancel=${() => (this.phase = { name: 'idle' })}
+          ></nyala-lamp-settings-form>
+        </section>`;
+      }
+      case 'upload':
+        return html`<section aria-labelledby="upload-h">
+          <h2 id="upload-h">4. ${t().install.stepUpload}</h2>
+          <nyala-upload-panel .settings=${this.lamp} .port=${connectedPort()} @online=${() => void this.lampOnline()}></nyala-upload-panel>
+          <button @click=${() => (this.phase = { name: 'settings' })}>${t().flash.cancel}</button>
+        </section>`;
     }
   }
 

@@ -24,6 +24,14 @@ export class LampSettingsForm extends LitElement {
   @property({ attribute: false }) settings?: LampSettings;
   /** an existing lamp can be removed; a new one only cancelled */
   @property({ type: Boolean }) removable = false;
+  /** 'board': the upload's form — Wi-Fi, the broker's TCP endpoint and the lamp pin too */
+  @property() purpose: 'remote' | 'board' = 'remote';
+  /** networks the board saw (the Wi-Fi name field suggests them) */
+  @property({ attribute: false }) networks: readonly string[] = [];
+  /** shown while the board scans */
+  @property({ type: Boolean }) scanning = false;
+  /** the label of the submit button (the upload form says "Upload") */
+  @property() submitLabel = '';
   @state() private draft?: LampSettings;
   @state() private issues: SettingsIssue[] = [];
 
@@ -44,7 +52,7 @@ export class LampSettingsForm extends LitElement {
   private save(e: Event) {
     e.preventDefault();
     if (!this.draft) return;
-    this.issues = validateSettings(this.draft, { purpose: 'remote', pageIsSecure: location.protocol === 'https:' });
+    this.issues = validateSettings(this.draft, { purpose: this.purpose, pageIsSecure: location.protocol === 'https:' });
     if (this.issues.length > 0) {
       void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
       return;
@@ -52,7 +60,7 @@ export class LampSettingsForm extends LitElement {
     this.dispatchEvent(new CustomEvent<LampSettings>('save', { detail: this.draft, bubbles: true, composed: true }));
   }
 
-  private field(field: SettingsField, label: string, value: string, set: (d: LampSettings, v: string) => void, type = 'text') {
+  private field(field: SettingsField, label: string, value: string, set: (d: LampSettings, v: string) => void, type = 'text', list?: string) {
     const errors = this.issues.filter((i) => i.field === field);
     const id = field.replace('.', '-');
     return html`<label for=${id}>${label}</label>
@@ -62,6 +70,7 @@ export class LampSettingsForm extends LitElement {
         type=${type}
         .value=${value}
         autocomplete="off"
+        list=${list ?? nothing}
         spellcheck="false"
         aria-invalid=${errors.length > 0 ? 'true' : 'false'}
         aria-describedby=${errors.length > 0 ? `${id}-error` : nothing}
@@ -74,8 +83,11 @@ export class LampSettingsForm extends LitElement {
     const d = this.draft;
     if (!d) return nothing;
     const s = t().remote;
+    const b = t().board;
     const preset = BROKER_PRESETS.find((p) => p.id === d.broker.preset);
+    const board = this.purpose === 'board';
     return html`<form @submit=${this.save} novalidate>
+      ${board ? this.renderBoardFields(d) : nothing}
       ${this.field('name', s.name, d.name, (x, v) => (x.name = v))}
       <fieldset>
         <legend>${s.broker}</legend>
@@ -93,8 +105,13 @@ export class LampSettingsForm extends LitElement {
         ${preset?.public ? html`<p class="callout">${s.publicBrokerWarning}</p>` : nothing}
         ${this.field('broker.ws', s.wsUrl, d.broker.ws, (x, v) => ((x.broker.ws = v), (x.broker.preset = 'custom')), 'url')}
         <p class="hint">${s.wsUrlHint}</p>
-        ${d.broker.preset === 'custom'
-          ? html`${this.field('broker.user', s.user, d.broker.user, (x, v) => (x.broker.user = v))}
+        ${board || d.broker.preset === 'custom'
+          ? html`${board
+              ? html`${this.field('broker.host', b.host, d.broker.host, (x, v) => ((x.broker.host = v), (x.broker.preset = 'custom')))}
+                  ${this.field('broker.port', b.port, String(d.broker.port), (x, v) => ((x.broker.port = Number(v)), (x.broker.preset = 'custom')), 'number')}
+                  <p class="hint">${b.hostHint}</p>`
+              : nothing}
+            ${this.field('broker.user', s.user, d.broker.user, (x, v) => (x.broker.user = v))}
             ${this.field('broker.password', s.password, d.broker.password, (x, v) => (x.broker.password = v), 'password')}
             <label class="check">
               <input
@@ -123,7 +140,7 @@ export class LampSettingsForm extends LitElement {
         ${this.field('replies.off', s.replyOff, d.replies.off, (x, v) => (x.replies.off = v))}
       </fieldset>
       <div class="row">
-        <button type="submit" class="primary">${s.save}</button>
+        <button type="submit" class="primary">${this.submitLabel || s.save}</button>
         <button type="button" @click=${() => this.dispatchEvent(new CustomEvent('cancel', { bubbles: true, composed: true }))}>
           ${s.cancel}
         </button>
@@ -132,6 +149,38 @@ export class LampSettingsForm extends LitElement {
           : nothing}
       </div>
     </form>`;
+  }
+
+  /** Wi-Fi and the lamp pin: what only the board needs. */
+  private renderBoardFields(d: LampSettings) {
+    const b = t().board;
+    return html`<fieldset>
+        <legend>${b.wifi}</legend>
+        ${this.field('wifi.ssid', b.ssid, d.wifi.ssid, (x, v) => (x.wifi.ssid = v), 'text', 'nyala-networks')}
+        <datalist id="nyala-networks">${this.networks.map((n) => html`<option value=${n}></option>`)}</datalist>
+        <div class="row">
+          <button type="button" ?disabled=${this.scanning} @click=${() => this.dispatchEvent(new CustomEvent('scan', { bubbles: true, composed: true }))}>
+            ${this.scanning ? b.scanning : b.scan}
+          </button>
+        </div>
+        <p class="hint">${b.ssidHint}</p>
+        ${this.field('wifi.password', b.wifiPassword, d.wifi.password, (x, v) => (x.wifi.password = v), 'password')}
+        <label class="check">
+          <input type="checkbox" .checked=${d.remember.wifiPassword}
+            @change=${(e: Event) => this.edit((x) => (x.remember.wifiPassword = (e.target as HTMLInputElement).checked))} />
+          ${b.rememberWifi}
+        </label>
+      </fieldset>
+      <fieldset>
+        <legend>${b.lamp}</legend>
+        ${this.field('lamp.pin', b.pin, String(d.lamp.pin), (x, v) => (x.lamp.pin = Number(v)), 'number')}
+        <label class="check">
+          <input type="checkbox" .checked=${d.lamp.activeLow}
+            @change=${(e: Event) => this.edit((x) => (x.lamp.activeLow = (e.target as HTMLInputElement).checked))} />
+          ${b.activeLow}
+        </label>
+        ${this.field('deviceId', b.deviceId, d.deviceId, (x, v) => (x.deviceId = v.toLowerCase()))}
+      </fieldset>`;
   }
 
   private askRemove() {

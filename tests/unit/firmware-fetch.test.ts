@@ -57,7 +57,7 @@ function allGood(): Map<string, Answer> {
 }
 
 describe('npm run firmware:fetch', () => {
-  it('fetches every pinned image and records its size and sha256', async () => {
+  it('fetches every pinned image and records its size and sha256', { timeout: 120_000 }, async () => {
     const files = allGood();
     const { code, out, dir } = await run(await serveFiles(files));
     expect(code, out).toBe(0);
@@ -78,7 +78,7 @@ describe('npm run firmware:fetch', () => {
     ['a short answer', (a: Map<string, Answer>) => a.set(CATALOG[2]!.file, { status: 200, type: 'application/octet-stream', body: image(1000) }), 'only 1000 bytes'],
     ['an HTML page served as 200', (a: Map<string, Answer>) => a.set(CATALOG[0]!.file, { status: 200, type: 'text/html', body: Buffer.from('<!DOCTYPE html><html>'.padEnd(400_000, ' ')) }), 'HTML page'],
     ['a file that is no ESP image', (a: Map<string, Answer>) => a.set(CATALOG[3]!.file, { status: 200, type: 'application/octet-stream', body: Buffer.alloc(400_000, 0x42) }), 'magic 0xE9'],
-  ])('fails loudly on %s and writes no manifest', async (_what, spoil, message) => {
+  ])('fails loudly on %s and writes no manifest', { timeout: 120_000 }, async (_what, spoil, message) => {
     const files = allGood();
     spoil(files);
     const { code, out, dir } = await run(await serveFiles(files));

@@ -1,0 +1,79 @@
+// The whole journey on the real page: a fresh board → flash MicroPython → upload the lamp program
+// with settings → the board's log shows Wi-Fi and MQTT up → Remote: On lights the lamp and shows
+// "saya hidup", Off → "saya mati". Real esptool-js, real MicroPython, a real broker (aedes).
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Page } from '@playwright/test';
+import { testImage, type ChipName } from '../board/index.ts';
+import { micropythonApp } from '../board/micropython/index.ts';
+import { TestBroker } from '../unit/lamp/harness.ts';
+import { builds } from './builds.ts';
+import { expect, test } from './fixtures.ts';
+import { attachBoards } from './virtual-board.ts';
+
+const WIFI = { ssid: 'Rumah Suko', password: 'sooko9999' };
+
+async function flashAndUpload(page: Page, appUrl: string, chip: ChipName, broker: TestBroker, topics: 'device' | 'tutorial', dir: string) {
+  const file = path.join(dir, `${chip}.bin`);
+  await writeFile(file, testImage(chip));
+  await page.goto(`${appUrl}#/install`);
+  const view = page.locator('nyala-install-view');
+  await view.getByRole('button', { name: 'Connect' }).click();
+  await expect(view.getByTestId('chip')).toContainText(chip === 'esp8266' ? 'ESP8266' : 'ESP32', { timeout: 60_000 });
+  await view.getByLabel('Choose a .bin file').setInputFiles(file);
+  await view.getByRole('button', { name: 'Flash', exact: true }).click();
+  await view.getByRole('button', { name: 'Yes, flash it' }).click();
+  await expect(view.getByText('MicroPython is on the board')).toBeVisible({ timeout: 120_000 });
+  await view.getByRole('button', { name: 'Next: Wi-Fi and broker settings' }).click();
+
+  const form = view.locator('nyala-lamp-settings-form');
+  await form.getByLabel('Network name (SSID)').fill(WIFI.ssid);
+  await form.getByLabel('Wi-Fi password', { exact: true }).fill(WIFI.password);
+  await form.getByLabel('Broker host for the board').fill('127.0.0.1');
+  await form.getByLabel('Broker TCP port for the board').fill(String(broker.tcpPort));
+  await form.getByLabel('WebSocket address (for the browser)').fill(broker.wsUrl);
+  if (topics === 'tutorial') await form.getByRole('button', { name: /Use the tutorial’s topics/ }).click();
+  await form.getByRole('button', { name: 'Upload' }).click();
+
+  const panel = view.locator('nyala-upload-panel');
+  await expect(panel.getByTestId('upload-state')).toBeVisible({ timeout: 30_000 });
+  const steps = panel.getByTestId('boot-steps');
+  await expect(steps).toContainText(`Joining Wi-Fi “${WIFI.ssid}”`, { timeout: 90_000 });
+  await expect(steps).toContainText('Connected to the broker', { timeout: 60_000 });
+  await expect(panel.getByTestId('lamp-online')).toBeVisible();
+  await panel.getByRole('link', { name: 'Open the remote' }).click();
+}
+
+for (const c of [
+  { chip: 'esp8266' as const, topics: 'device' as const, onLevel: 0 as const },
+  { chip: 'esp8266' as const, topics: 'tutorial' as const, onLevel: 0 as const },
+  { chip: 'esp32' as const, topics: 'device' as const, onLevel: 1 as const },
+]) {
+  test(`${c.chip} with ${c.topics} topics: flash, upload, then the remote switches the lamp`, async ({ page, servers }) => {
+    test.setTimeout(300_000);
+    const broker = new TestBroker();
+    await broker.start();
+    const dir = await mkdtemp(path.join(tmpdir(), 'nyala-journey-'));
+    const vb = await attachBoards(page, {
+      lamp: { chip: c.chip, flashSize: '4MB', timeScale: 0.05, app: micropythonApp, accessPoints: [WIFI] },
+    });
+    try {
+      const app = await servers.serve(builds.main);
+      await flashAndUpload(page, app.url, c.chip, broker, c.topics, dir);
+
+      const board = vb.boards.lamp!;
+      await expect(page.getByTestId('presence')).toHaveText('Online', { timeout: 30_000 });
+      await page.getByRole('button', { name: 'On', exact: true }).click();
+      await board.gpio.waitFor(2, c.onLevel, 30_000);
+      await expect(page.getByTestId('last-reply')).toContainText('saya hidup', { timeout: 30_000 });
+      await page.getByRole('button', { name: 'Off', exact: true }).click();
+      await board.gpio.waitFor(2, c.onLevel === 0 ? 1 : 0, 30_000);
+      await expect(page.getByTestId('last-reply')).toContainText('saya mati', { timeout: 30_000 });
+    } finally {
+      await vb.close();
+      await broker.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+}
