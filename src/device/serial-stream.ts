@@ -16,6 +16,9 @@ export class StreamError extends Error {
   }
 }
 
+/** Long enough for a few KB at 9600 baud; a healthy link takes a write in milliseconds. */
+const WRITE_TIMEOUT_MS = 10_000;
+
 export class SerialStream {
   private buf = new Uint8Array(8192);
   private start = 0;
@@ -99,13 +102,26 @@ export class SerialStream {
     return this.end - this.start;
   }
 
-  async write(data: Uint8Array | string): Promise<void> {
+  /**
+   * Hand bytes to the port. A stalled link (the board's receive buffer full, a stuck adapter)
+   * blocks a write: after `timeoutMs` that is a timeout, not a hang.
+   */
+  async write(data: Uint8Array | string, timeoutMs = WRITE_TIMEOUT_MS): Promise<void> {
     if (this.failure) throw this.failure;
     const bytes = typeof data === 'string' ? latin1(data) : data;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      await this.writer.write(bytes);
+      await Promise.race([
+        this.writer.write(bytes),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new StreamError('timeout', `writing ${bytes.length} bytes`)), timeoutMs);
+        }),
+      ]);
     } catch (err) {
+      if (err instanceof StreamError && !this.failure) throw err;
       throw this.failure ?? new StreamError('unplugged', String((err as Error | null)?.message ?? err));
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { Repl } from '../../../src/device/repl.ts';
 import {
   detectMicroPython,
+  followBoot,
   provisionLamp,
   scanWifi,
   UploadError,
@@ -198,6 +199,28 @@ describe('provisionLamp', () => {
     }
   });
 
+  it('cancelled mid-upload: a cancelled error, the old files intact', async () => {
+    const tb = testBoard({ files: OLD });
+    const ac = new AbortController();
+    const err = await provisionLamp(tb.board.port, lampProgram(settings()), {
+      restart: false,
+      signal: ac.signal,
+      onEvent: (e) => {
+        if (e.state === 'writing' && e.file === 'main.py' && e.progress.done > 0) ac.abort();
+      },
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UploadError);
+    expect((err as UploadError).code).toBe('cancelled');
+    for (const [name, text] of Object.entries(OLD)) expect(new TextDecoder().decode(tb.file(name)), name).toBe(text);
+  });
+
+  it('uploads to an ESP32 too', async () => {
+    const tb = testBoard({ chip: 'esp32' });
+    const s = settings();
+    await provisionLamp(tb.board.port, lampProgram(s), { restart: false });
+    expectProgramOnBoard(tb, s);
+  });
+
   it('re-upload with only the settings changed writes only config.json', async () => {
     const tb = testBoard();
     const s = settings();
@@ -233,6 +256,20 @@ describe('after the upload: the boot log', () => {
       expect(ev.list[ev.list.length - 1]).toEqual({ state: 'online', ip: result.boot?.online ? result.boot.ip : '' });
     } finally {
       await broker.stop();
+    }
+  });
+
+  it('a program that prints no log line in time ends with no-log', async () => {
+    const tb = testBoard({ files: { 'main.py': 'import time\nwhile True:\n    time.sleep_ms(100)\n' } });
+    const repl = await Repl.open(tb.board.port);
+    try {
+      await repl.enterRawRepl();
+      await repl.runMain();
+      const started = Date.now();
+      expect(await followBoot(repl, { timeoutMs: 1000 })).toEqual({ online: false, hint: 'no-log' });
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      await repl.close();
     }
   });
 

@@ -62,6 +62,25 @@ describe('Repl', () => {
     }
   });
 
+  it('copes with an adapter that resets the board on open: ROM noise, banner, then main.py', async () => {
+    const tb = testBoard({ files: { 'main.py': SLEEPY_MAIN } });
+    let heard = '';
+    const repl = await Repl.open(tb.board.port, { onReceive: (b) => (heard += Buffer.from(b).toString('latin1')) });
+    try {
+      await repl.enterRawRepl();
+      heard = '';
+      // What DTR/RTS do on some adapters when the port opens: EN low, then high.
+      await tb.board.port.setSignals({ dataTerminalReady: false, requestToSend: true });
+      await tb.board.port.setSignals({ dataTerminalReady: false, requestToSend: false });
+      await repl.enterRawRepl();
+      // It really went through a fresh boot, and the raw REPL answers after it.
+      expect(heard).toContain('MicroPython v1.27.0');
+      expect(await repl.exec('print(6 * 7)')).toBe('42\r\n');
+    } finally {
+      await repl.close();
+    }
+  });
+
   it('sends a large script through raw-paste with flow control', async () => {
     const { repl } = await openRepl();
     try {
