@@ -85,8 +85,16 @@ export interface UploadOptions {
   chunkSize?: number;
 }
 
-/** The board-side helpers, defined once per upload: a file's sha256 as hex, or "-" if absent. */
+/**
+ * The board-side helpers, defined once per upload (and again before a retry): a file's sha256 as
+ * hex, or "-" if absent. A file a failed attempt left open is closed first (FAT may refuse to
+ * open it again).
+ */
 const HELPERS = `import os, hashlib
+try:
+    _nyf.close()
+except NameError:
+    pass
 def _nyh(n):
     try:
         f = open(n, 'rb')
@@ -115,9 +123,8 @@ export async function uploadFiles(repl: Repl, files: readonly ProgramFile[], opt
   const started = performance.now();
   try {
     emit({ state: 'checking' });
-    await repl.exec(HELPERS);
     const hashes = await Promise.all(files.map(async (f) => ({ file: f, sha: await sha256Hex(f.bytes) })));
-    const onBoard = await boardHashes(repl, files.map((f) => f.name));
+    const onBoard = await boardHashes(repl, files.map((f) => f.name), HELPERS);
     const plan = hashes.map(({ file, sha }): PlannedFile & { sha: string; tmpStale: boolean } => {
       const found = onBoard.get(file.name) ?? { sha: '-', tmp: '-' };
       const action: FileAction = found.sha === sha ? 'skip' : found.tmp === sha ? 'finish' : 'write';
@@ -144,7 +151,11 @@ export async function uploadFiles(repl: Repl, files: readonly ProgramFile[], opt
           emit({ state: 'retrying', file: file.name, reason: 'sha-mismatch', detail: sha });
         } catch (err) {
           const reason = retryable(err);
-          if (!reason || attempt >= 2) throw toUploadError(err, file.name);
+          if (!reason || attempt >= 2) {
+            // Give back the space a half-written .tmp takes (a full filesystem is one reason).
+            if (err instanceof ReplExecError) await repl.exec(`${HELPERS}\ntry:\n    os.remove(${py(file.name + '.tmp')})\nexcept OSError:\n    pass`).catch(() => undefined);
+            throw toUploadError(err, file.name);
+          }
           emit({ state: 'retrying', file: file.name, reason, detail: String((err as Error).message) });
           // Whatever the garbled bytes left the board doing (a paste still open, a half line),
           // get back to a clean raw prompt and our helpers before the second attempt.
@@ -163,8 +174,7 @@ export async function uploadFiles(repl: Repl, files: readonly ProgramFile[], opt
         ...moving.map((p) => `os.rename(${py(p.name + '.tmp')}, ${py(p.name)})`),
         ...stale.map((p) => `os.remove(${py(p.name + '.tmp')})`),
       ].join('\n');
-      await repl.exec(code);
-      const after = await boardHashes(repl, moving.map((p) => p.name));
+      const after = await boardHashes(repl, moving.map((p) => p.name), code);
       for (const p of moving) {
         const got = after.get(p.name)?.sha;
         if (got !== p.sha) throw new UploadError('verify-failed', `after rename: board ${got}, expected ${p.sha}`, p.name);
@@ -224,10 +234,13 @@ async function writeTmp(
   return '';
 }
 
-/** sha256 of each name and of its `.tmp` on the board ("-" when absent). */
-async function boardHashes(repl: Repl, names: readonly string[]): Promise<Map<string, { sha: string; tmp: string }>> {
-  if (names.length === 0) return new Map();
-  const out = await repl.exec(`for n in (${names.map(py).join(', ')},):\n    print(_nyh(n), _nyh(n + '.tmp'))`);
+/**
+ * sha256 of each name and of its `.tmp` on the board ("-" when absent), after running `before`
+ * in the same exec (one round trip fewer).
+ */
+async function boardHashes(repl: Repl, names: readonly string[], before = ''): Promise<Map<string, { sha: string; tmp: string }>> {
+  const loop = names.length === 0 ? '' : `for n in (${names.map(py).join(', ')},):\n    print(_nyh(n), _nyh(n + '.tmp'))`;
+  const out = await repl.exec(`${before}\n${loop}`);
   const lines = out.trim().split(/\r?\n/);
   const map = new Map<string, { sha: string; tmp: string }>();
   names.forEach((name, i) => {
