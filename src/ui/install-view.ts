@@ -293,7 +293,7 @@ export class InstallView extends LitElement {
       case 'upload':
         return html`<section aria-labelledby="upload-h">
           <h2 id="upload-h">4. ${t().install.stepUpload}</h2>
-          <nyala-upload-panel .settings=${this.lamp} .port=${connectedPort()} @online=${() => void this.lampOnline()}></nyala-upload-panel>
+          <nyala-upload-panel .settings=${this.lamp} @online=${() => void this.lampOnline()}></nyala-upload-panel>
           <button @click=${() => (this.phase = { name: 'settings' })}>${t().flash.cancel}</button>
         </section>`;
     }

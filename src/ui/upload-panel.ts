@@ -7,11 +7,11 @@ import { provisionLamp, UploadError, type ProvisionEvent, type BootResult } from
 import { lampProgram } from '../device/lamp-program.ts';
 import type { LampLog } from '../device/lamp-log.ts';
 import type { Progress } from '../device/progress.ts';
-import type { BoardPort } from '../device/port.ts';
 import type { LampSettings } from '../lamp/settings.ts';
 import { LocaleController, t } from './locale.ts';
 import { viewStyles } from './view-styles.ts';
 import { setBusy } from './pwa.ts';
+import { connectedPort, pickPort } from './board-link.ts';
 import './progress-bar.ts';
 
 type Phase =
@@ -24,7 +24,6 @@ type Phase =
 export class UploadPanel extends LitElement {
   private readonly locale = new LocaleController(this);
   @property({ attribute: false }) settings?: LampSettings;
-  @property({ attribute: false }) port?: BoardPort;
   @state() private phase: Phase = { name: 'idle' };
   @state() private steps: string[] = [];
   @state() private skipped: string[] = [];
@@ -38,8 +37,7 @@ export class UploadPanel extends LitElement {
   /** Start the upload (also called by the install view right after the person saves settings). */
   async start(): Promise<void> {
     const settings = this.settings;
-    const port = this.port;
-    if (!settings || !port) return;
+    if (!settings) return;
     const u = t().upload;
     this.steps = [];
     this.skipped = [];
@@ -48,6 +46,8 @@ export class UploadPanel extends LitElement {
     setBusy(true);
     let lease;
     try {
+      // The board that was connected, or, after an unplug, the port chosen again.
+      const port = connectedPort() ?? (await pickPort(false));
       lease = port.take('repl');
     } catch (err) {
       setBusy(false);

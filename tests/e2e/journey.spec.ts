@@ -77,3 +77,111 @@ for (const c of [
     }
   });
 }
+
+test('in real time: the lamp set up on the laptop is paired to a phone, and both show the new state', async ({ page, browser, servers }) => {
+  test.setTimeout(300_000);
+  const broker = new TestBroker();
+  await broker.start();
+  const dir = await mkdtemp(path.join(tmpdir(), 'nyala-journey-'));
+  // timeScale 1: the link, the flash and the Wi-Fi take the time they take on a real board.
+  const vb = await attachBoards(page, { lamp: { chip: 'esp8266', flashSize: '4MB', timeScale: 1, app: micropythonApp, accessPoints: [WIFI] } });
+  try {
+    const app = await servers.serve(builds.main);
+    await flashAndUpload(page, app.url, 'esp8266', broker, 'device', dir);
+    await expect(page.getByTestId('presence')).toHaveText('Online', { timeout: 30_000 });
+
+    await page.getByText('Pair a phone').click();
+    const link = await page.getByTestId('pair-link').innerText();
+    expect(link).not.toContain(WIFI.password);
+    const phone = await browser.newContext({ locale: 'en-US', viewport: { width: 412, height: 915 }, isMobile: true, hasTouch: true });
+    try {
+      const p = await phone.newPage();
+      await p.goto(link);
+      await p.getByRole('button', { name: 'Yes, add this lamp' }).click();
+      await expect(p.getByTestId('presence')).toHaveText('Online', { timeout: 30_000 });
+      await p.getByRole('button', { name: 'On', exact: true }).click();
+      await vb.boards.lamp!.gpio.waitFor(2, 0, 30_000);
+      await expect(p.getByTestId('last-reply')).toContainText('saya hidup');
+      // The laptop learns it from the board's retained state and reply.
+      await expect(page.getByTestId('lamp-state')).toHaveText('The lamp is on', { timeout: 30_000 });
+      await expect(page.getByTestId('last-reply')).toContainText('saya hidup');
+    } finally {
+      await phone.close();
+    }
+  } finally {
+    await vb.close();
+    await broker.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('unplugged mid-upload, plugged back, uploaded again: it completes and the lamp works', async ({ page, servers }) => {
+  test.setTimeout(300_000);
+  const broker = new TestBroker();
+  await broker.start();
+  const dir = await mkdtemp(path.join(tmpdir(), 'nyala-journey-'));
+  const vb = await attachBoards(page, { lamp: { chip: 'esp8266', flashSize: '4MB', timeScale: 0.05, app: micropythonApp, accessPoints: [WIFI] } });
+  const board = vb.boards.lamp!;
+  try {
+    const app = await servers.serve(builds.main);
+    const file = path.join(dir, 'esp8266.bin');
+    await writeFile(file, testImage('esp8266'));
+    await page.goto(`${app.url}#/install`);
+    const view = page.locator('nyala-install-view');
+    await view.getByRole('button', { name: 'Connect' }).click();
+    await view.getByLabel('Choose a .bin file').setInputFiles(file);
+    await view.getByRole('button', { name: 'Flash', exact: true }).click();
+    await view.getByRole('button', { name: 'Yes, flash it' }).click();
+    await expect(view.getByText('MicroPython is on the board')).toBeVisible({ timeout: 120_000 });
+    await view.getByRole('button', { name: 'Next: Wi-Fi and broker settings' }).click();
+    const form = view.locator('nyala-lamp-settings-form');
+    await form.getByLabel('Network name (SSID)').fill(WIFI.ssid);
+    await form.getByLabel('Wi-Fi password', { exact: true }).fill(WIFI.password);
+    await form.getByLabel('Broker host for the board').fill('127.0.0.1');
+    await form.getByLabel('Broker TCP port for the board').fill(String(broker.tcpPort));
+    await form.getByLabel('WebSocket address (for the browser)').fill(broker.wsUrl);
+    await form.getByRole('button', { name: 'Upload' }).click();
+
+    const panel = view.locator('nyala-upload-panel');
+    await expect(panel.getByTestId('upload-state')).toContainText('Writing', { timeout: 60_000 });
+    board.faults.unplug();
+    await expect(panel.getByTestId('upload-error')).toContainText('disconnected', { timeout: 60_000 });
+    board.faults.replug();
+    await panel.getByRole('button', { name: 'Upload' }).click();
+    await expect(panel.getByTestId('lamp-online')).toBeVisible({ timeout: 120_000 });
+    await panel.getByRole('link', { name: 'Open the remote' }).click();
+    await page.getByRole('button', { name: 'On', exact: true }).click();
+    await board.gpio.waitFor(2, 0, 30_000);
+    await expect(page.getByTestId('last-reply')).toContainText('saya hidup', { timeout: 30_000 });
+  } finally {
+    await vb.close();
+    await broker.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('the broker restarts while the remote is open: page and board come back by themselves', async ({ page, servers }) => {
+  test.setTimeout(300_000);
+  const broker = new TestBroker();
+  await broker.start();
+  const dir = await mkdtemp(path.join(tmpdir(), 'nyala-journey-'));
+  const vb = await attachBoards(page, { lamp: { chip: 'esp8266', flashSize: '4MB', timeScale: 0.05, app: micropythonApp, accessPoints: [WIFI] } });
+  try {
+    const app = await servers.serve(builds.main);
+    await flashAndUpload(page, app.url, 'esp8266', broker, 'device', dir);
+    await expect(page.getByTestId('presence')).toHaveText('Online', { timeout: 30_000 });
+    await broker.stop();
+    await expect(page.getByTestId('connection')).toHaveAttribute('data-state', /reconnecting|connecting/, { timeout: 30_000 });
+    await broker.start();
+    await expect(page.getByTestId('connection')).toHaveAttribute('data-state', 'connected', { timeout: 90_000 });
+    // The board's backoff brings it back and its retained `online` says so.
+    await expect(page.getByTestId('presence')).toHaveText('Online', { timeout: 90_000 });
+    await page.getByRole('button', { name: 'On', exact: true }).click();
+    await vb.boards.lamp!.gpio.waitFor(2, 0, 30_000);
+    await expect(page.getByTestId('last-reply')).toContainText('saya hidup', { timeout: 30_000 });
+  } finally {
+    await vb.close();
+    await broker.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
