@@ -169,6 +169,26 @@ describe('provisionLamp', () => {
     expectProgramOnBoard(tb, s);
   });
 
+  it('a link that keeps flipping bits fails verify-failed after one retry, the old files intact', async () => {
+    const tb = testBoard({ files: OLD });
+    const ev = events();
+    let armed = false;
+    const err = await provisionLamp(tb.board.port, lampProgram(settings()), {
+      restart: false,
+      onEvent: (e) => {
+        ev.on(e);
+        if (!armed && e.state === 'writing' && e.file === 'mqtt.py') {
+          armed = true;
+          tb.board.faults.flip({ direction: 'toBoard', rate: 1 / 4000 });
+        }
+      },
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UploadError);
+    expect(err).toMatchObject({ code: 'verify-failed', file: 'mqtt.py' });
+    expect(ev.list.filter((e) => e.state === 'retrying')).toHaveLength(1);
+    for (const [name, text] of Object.entries(OLD)) expect(new TextDecoder().decode(tb.file(name)), name).toBe(text);
+  });
+
   it('unplugged mid-upload: the old files are intact', async () => {
     const tb = testBoard({ files: { ...OLD, ...NOT_OURS } });
     const s = settings();
