@@ -129,10 +129,8 @@ export class Repl {
         await this.io.write(`\r${CTRL_C}${CTRL_C}`);
         await this.quiet(Math.min(150 * round, 600), deadline);
         this.io.discard();
-        // A board left in raw-paste by a cut-off session takes our Ctrl-C as data: Ctrl-D ends
-        // that paste (its code fails to compile, harmlessly). Only from the third round on: in the
-        // friendly REPL Ctrl-D is a soft reset that starts main.py again.
-        if (round === 3) await this.io.write(CTRL_D);
+        // Ctrl-C also ends a raw-paste a cut-off session left open, and clears a half line in the
+        // raw REPL (pyexec.c), so Ctrl-A now finds a REPL whatever state it was left in.
         await this.io.write(`\r${CTRL_A}`);
         try {
           await this.io.readUntil(RAW_BANNER, Math.min(1000 * round, Math.max(1, deadline - Date.now())), this.signal);
@@ -280,7 +278,7 @@ export class Repl {
   /**
    * After a garbled exchange: end whatever input the board is in the middle of (Ctrl-D closes an
    * open raw-paste or runs a half line, which fails harmlessly), then enter the raw REPL afresh.
-   * Globals may be gone (Ctrl-D on an empty raw line is a soft reset).
+   * Globals may be gone (Ctrl-D on an empty raw line is a soft reset): define them again.
    */
   async recover(timeoutMs = 10_000): Promise<void> {
     this.inRaw = false;
