@@ -219,7 +219,7 @@ describe('provisionLamp', () => {
     }
   });
 
-  it('cancelled mid-upload: a cancelled error, the old files intact', async () => {
+  it('cancelled mid-upload: a cancelled error, the old files intact, and the next upload works', async () => {
     const tb = testBoard({ files: OLD });
     const ac = new AbortController();
     const err = await provisionLamp(tb.board.port, lampProgram(settings()), {
@@ -232,6 +232,10 @@ describe('provisionLamp', () => {
     expect(err).toBeInstanceOf(UploadError);
     expect((err as UploadError).code).toBe('cancelled');
     for (const [name, text] of Object.entries(OLD)) expect(new TextDecoder().decode(tb.file(name)), name).toBe(text);
+    // The board was left in the middle of a raw-paste; the next upload gets through anyway.
+    const s = settings();
+    await provisionLamp(tb.board.port, lampProgram(s), { restart: false });
+    expectProgramOnBoard(tb, s);
   });
 
   it('uploads to an ESP32 too', async () => {
