@@ -169,6 +169,49 @@ describe('provisionLamp', () => {
     expectProgramOnBoard(tb, s);
   });
 
+  it('dropped bytes are caught by the sha256 check too', async () => {
+    const tb = testBoard({ files: OLD });
+    const s = settings();
+    const ev = events();
+    let armed = false;
+    const result = await provisionLamp(tb.board.port, lampProgram(s), {
+      restart: false,
+      onEvent: (e) => {
+        ev.on(e);
+        if (!armed && e.state === 'writing' && e.file === 'wifi.py') {
+          armed = true;
+          tb.board.faults.drop({ direction: 'toBoard', rate: 1 / 4000 });
+        }
+        if (e.state === 'verifying' || e.state === 'retrying') tb.board.faults.clear();
+      },
+    });
+    expect(ev.list.filter((e) => e.state === 'retrying')).toMatchObject([{ file: 'wifi.py', reason: 'sha-mismatch' }]);
+    expect(result.upload.written).toEqual([...FIRMWARE, 'config.json']);
+    expectProgramOnBoard(tb, s);
+  });
+
+  it('a link that goes silent mid-file is a link error: recovered, retried, uploaded', async () => {
+    const tb = testBoard({ files: OLD });
+    const s = settings();
+    const ev = events();
+    let armed = false;
+    const result = await provisionLamp(tb.board.port, lampProgram(s), {
+      restart: false,
+      onEvent: (e) => {
+        ev.on(e);
+        // Nothing the board says reaches us any more: the next step's answer times out.
+        if (!armed && e.state === 'writing' && e.file === 'mqtt.py' && e.progress.done > 0) {
+          armed = true;
+          tb.board.faults.stall('toHost');
+        }
+        if (e.state === 'retrying') tb.board.faults.clear();
+      },
+    });
+    expect(ev.list.filter((e) => e.state === 'retrying')).toMatchObject([{ file: 'mqtt.py', reason: 'link-error' }]);
+    expect(result.upload.written).toEqual([...FIRMWARE, 'config.json']);
+    expectProgramOnBoard(tb, s);
+  }, 30_000);
+
   it('a link that keeps flipping bits fails verify-failed after one retry, the old files intact', async () => {
     const tb = testBoard({ files: OLD });
     const ev = events();
