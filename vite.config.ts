@@ -13,6 +13,11 @@ export default defineConfig({
   define: {
     __NYALA_BUILD_ID__: JSON.stringify(buildId),
   },
+  // Pre-bundle what the lazily loaded views use, so the dev server does not discover it on first
+  // use and reload the page (which under npm start would cut a flash short).
+  optimizeDeps: {
+    include: ['lit', 'lit/decorators.js', 'mqtt', 'workbox-window', 'esptool-js', '@xterm/xterm', '@xterm/addon-fit', 'qrcode', '@noble/hashes/legacy.js', '@noble/hashes/utils.js'],
+  },
   build: {
     target: 'es2022',
     sourcemap: false,

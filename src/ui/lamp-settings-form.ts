@@ -17,6 +17,9 @@ import {
 import { LocaleController, t } from './locale.ts';
 import { issueText } from './settings-text.ts';
 import { viewStyles } from './view-styles.ts';
+import { demoInfo } from './demo-hooks.ts';
+
+const LOCAL_BROKER = 'local';
 
 @customElement('nyala-lamp-settings-form')
 export class LampSettingsForm extends LitElement {
@@ -86,6 +89,8 @@ export class LampSettingsForm extends LitElement {
     const b = t().board;
     const preset = BROKER_PRESETS.find((p) => p.id === d.broker.preset);
     const board = this.purpose === 'board';
+    const demo = demoInfo();
+    const onLocal = demo !== undefined && d.broker.host === demo.broker.host && d.broker.ws === demo.broker.ws;
     return html`<form @submit=${this.save} novalidate>
       ${board ? this.renderBoardFields(d) : nothing}
       ${this.field('name', s.name, d.name, (x, v) => (x.name = v))}
@@ -94,12 +99,12 @@ export class LampSettingsForm extends LitElement {
         <label for="preset">${s.broker}</label>
         <select
           id="preset"
-          .value=${d.broker.preset}
-          @change=${(e: Event) =>
-            this.edit((x) => (x.broker = applyBrokerPreset(x.broker, (e.target as HTMLSelectElement).value as BrokerPresetId)))}
+          .value=${onLocal ? LOCAL_BROKER : d.broker.preset}
+          @change=${(e: Event) => this.pickBroker((e.target as HTMLSelectElement).value)}
         >
+          ${demo ? html`<option value=${LOCAL_BROKER} ?selected=${onLocal}>${t().board.localBroker}</option>` : nothing}
           ${BROKER_PRESETS.map(
-            (p) => html`<option value=${p.id} ?selected=${p.id === d.broker.preset}>${p.id === 'custom' ? s.presetCustom : p.host}</option>`,
+            (p) => html`<option value=${p.id} ?selected=${!onLocal && p.id === d.broker.preset}>${p.id === 'custom' ? s.presetCustom : p.host}</option>`,
           )}
         </select>
         ${preset?.public ? html`<p class="callout">${s.publicBrokerWarning}</p>` : nothing}
@@ -181,6 +186,16 @@ export class LampSettingsForm extends LitElement {
         </label>
         ${this.field('deviceId', b.deviceId, d.deviceId, (x, v) => (x.deviceId = v.toLowerCase()))}
       </fieldset>`;
+  }
+
+  /** A preset, or (under npm start) the local broker, which is a custom broker with known endpoints. */
+  private pickBroker(value: string) {
+    const demo = demoInfo();
+    if (value === LOCAL_BROKER && demo) {
+      this.edit((x) => (x.broker = { ...x.broker, preset: 'custom', host: demo.broker.host, port: demo.broker.port, ws: demo.broker.ws }));
+      return;
+    }
+    this.edit((x) => (x.broker = applyBrokerPreset(x.broker, value as BrokerPresetId)));
   }
 
   private askRemove() {

@@ -71,7 +71,7 @@ function drawBoards(boards: DemoBoard[]): void {
   panel.dataset.testid = 'virtual-boards';
   panel.style.cssText =
     'position:fixed;bottom:5rem;left:.5rem;z-index:50;display:flex;gap:.5rem;font:12px system-ui;pointer-events:none';
-  const leds = new Map<string, { el: HTMLElement; chip: DemoBoard['chip'] }>();
+  const leds = new Map<string, { el: HTMLElement; chip: DemoBoard['chip']; label: string }>();
   for (const b of boards) {
     const card = document.createElement('div');
     card.style.cssText = 'background:#1f6f43;color:#fff;border-radius:6px;padding:.3rem .5rem;display:flex;align-items:center;gap:.4rem';
@@ -80,7 +80,7 @@ function drawBoards(boards: DemoBoard[]): void {
     led.style.cssText = 'width:12px;height:12px;border-radius:50%;background:#333;box-shadow:none;display:inline-block';
     card.append(led, document.createTextNode(b.label));
     panel.append(card);
-    leds.set(b.name, { el: led, chip: b.chip });
+    leds.set(b.name, { el: led, chip: b.chip, label: b.label });
     setLed(led, false, b.label);
   }
   document.body.append(panel);
@@ -90,7 +90,7 @@ function drawBoards(boards: DemoBoard[]): void {
     if (!led || d.pin !== 2) return;
     // ESP-12 modules' LED is wired to 3.3 V (on when GPIO2 is low); DevKit boards' to GND.
     const on = led.chip === 'esp8266' ? d.level === 0 : d.level === 1;
-    setLed(led.el, on, d.board);
+    setLed(led.el, on, led.label);
   });
 }
 
