@@ -6,6 +6,7 @@ import { LocaleController, lang, setLang, t } from './locale.ts';
 import { hrefFor, parseHash, type Route, type ViewName } from './router.ts';
 import { applyUpdate, onPwaChange, promptInstall, pwaState } from './pwa.ts';
 import { hasWebSerial } from './support.ts';
+import { visuallyHidden } from './view-styles.ts';
 import type { Lang } from '../i18n/index.ts';
 import './remote-view.ts';
 
@@ -140,7 +141,9 @@ export class NyalaApp extends LitElement {
     }
   }
 
-  static override styles = css`
+  static override styles = [
+    visuallyHidden,
+    css`
     :host {
       display: flex;
       flex-direction: column;
@@ -256,13 +259,6 @@ export class NyalaApp extends LitElement {
       justify-content: space-between;
       flex-wrap: wrap;
     }
-    .visually-hidden {
-      position: absolute;
-      width: 1px;
-      height: 1px;
-      overflow: hidden;
-      clip: rect(0 0 0 0);
-    }
     /* On a wide screen the navigation sits under the header, where desktop people look for it. */
     @media (min-width: 48rem) {
       main {
@@ -278,7 +274,8 @@ export class NyalaApp extends LitElement {
         flex: 0 1 10rem;
       }
     }
-  `;
+  `,
+  ];
 }
 
 declare global {

@@ -16,7 +16,7 @@ import './lamp-settings-form.ts';
 import './upload-panel.ts';
 import type { UploadPanel } from './upload-panel.ts';
 import { LocaleController, t } from './locale.ts';
-import { viewStyles } from './view-styles.ts';
+import { viewStyles, visuallyHidden } from './view-styles.ts';
 import { connectedPort, pickPort } from './board-link.ts';
 import { setBusy } from './pwa.ts';
 import { hasWebSerial } from './support.ts';
@@ -399,6 +399,7 @@ export class InstallView extends LitElement {
 
   static override styles = [
     viewStyles,
+    visuallyHidden,
     css`
       dl.board {
         display: grid;
@@ -435,13 +436,6 @@ export class InstallView extends LitElement {
       pre {
         white-space: pre-wrap;
         font-size: 0.8em;
-      }
-      .visually-hidden {
-        position: absolute;
-        width: 1px;
-        height: 1px;
-        overflow: hidden;
-        clip: rect(0 0 0 0);
       }
     `,
   ];

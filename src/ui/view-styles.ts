@@ -1,5 +1,16 @@
 import { css } from 'lit';
 
+/** Hidden from the eye, still read by screen readers. */
+export const visuallyHidden = css`
+  .visually-hidden {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+    clip: rect(0 0 0 0);
+  }
+`;
+
 /** What every view shares: headings, text width, buttons and callouts. */
 export const viewStyles = css`
   :host {

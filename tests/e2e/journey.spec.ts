@@ -4,7 +4,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import { testImage, type ChipName } from '../board/index.ts';
 import { micropythonApp } from '../board/micropython/index.ts';
 import { TestBroker } from '../unit/lamp/harness.ts';
@@ -14,7 +14,8 @@ import { attachBoards } from './virtual-board.ts';
 
 const WIFI = { ssid: 'Rumah Suko', password: 'sooko9999' };
 
-async function flashAndUpload(page: Page, appUrl: string, chip: ChipName, broker: TestBroker, topics: 'device' | 'tutorial', dir: string) {
+/** A fresh board through the installer: connect, choose the .bin, flash, on to the settings. */
+async function flash(page: Page, appUrl: string, chip: ChipName, dir: string) {
   const file = path.join(dir, `${chip}.bin`);
   await writeFile(file, testImage(chip));
   await page.goto(`${appUrl}#/install`);
@@ -26,7 +27,11 @@ async function flashAndUpload(page: Page, appUrl: string, chip: ChipName, broker
   await view.getByRole('button', { name: 'Yes, flash it' }).click();
   await expect(view.getByText('MicroPython is on the board')).toBeVisible({ timeout: 120_000 });
   await view.getByRole('button', { name: 'Next: Wi-Fi and broker settings' }).click();
+  return view;
+}
 
+/** The board's settings for this broker and Wi-Fi, then Upload. */
+async function submitSettings(view: Locator, broker: TestBroker, topics: 'device' | 'tutorial') {
   const form = view.locator('nyala-lamp-settings-form');
   await form.getByLabel('Network name (SSID)').fill(WIFI.ssid);
   await form.getByLabel('Wi-Fi password', { exact: true }).fill(WIFI.password);
@@ -35,8 +40,12 @@ async function flashAndUpload(page: Page, appUrl: string, chip: ChipName, broker
   await form.getByLabel('WebSocket address (for the browser)').fill(broker.wsUrl);
   if (topics === 'tutorial') await form.getByRole('button', { name: /Use the tutorial’s topics/ }).click();
   await form.getByRole('button', { name: 'Upload' }).click();
+  return view.locator('nyala-upload-panel');
+}
 
-  const panel = view.locator('nyala-upload-panel');
+async function flashAndUpload(page: Page, appUrl: string, chip: ChipName, broker: TestBroker, topics: 'device' | 'tutorial', dir: string) {
+  const view = await flash(page, appUrl, chip, dir);
+  const panel = await submitSettings(view, broker, topics);
   await expect(panel.getByTestId('upload-state')).toBeVisible({ timeout: 30_000 });
   const steps = panel.getByTestId('boot-steps');
   await expect(steps).toContainText(`Joining Wi-Fi “${WIFI.ssid}”`, { timeout: 90_000 });
@@ -124,25 +133,8 @@ test('unplugged mid-upload, plugged back, uploaded again: it completes and the l
   const board = vb.boards.lamp!;
   try {
     const app = await servers.serve(builds.main);
-    const file = path.join(dir, 'esp8266.bin');
-    await writeFile(file, testImage('esp8266'));
-    await page.goto(`${app.url}#/install`);
-    const view = page.locator('nyala-install-view');
-    await view.getByRole('button', { name: 'Connect' }).click();
-    await view.getByLabel('Choose a .bin file').setInputFiles(file);
-    await view.getByRole('button', { name: 'Flash', exact: true }).click();
-    await view.getByRole('button', { name: 'Yes, flash it' }).click();
-    await expect(view.getByText('MicroPython is on the board')).toBeVisible({ timeout: 120_000 });
-    await view.getByRole('button', { name: 'Next: Wi-Fi and broker settings' }).click();
-    const form = view.locator('nyala-lamp-settings-form');
-    await form.getByLabel('Network name (SSID)').fill(WIFI.ssid);
-    await form.getByLabel('Wi-Fi password', { exact: true }).fill(WIFI.password);
-    await form.getByLabel('Broker host for the board').fill('127.0.0.1');
-    await form.getByLabel('Broker TCP port for the board').fill(String(broker.tcpPort));
-    await form.getByLabel('WebSocket address (for the browser)').fill(broker.wsUrl);
-    await form.getByRole('button', { name: 'Upload' }).click();
-
-    const panel = view.locator('nyala-upload-panel');
+    const view = await flash(page, app.url, 'esp8266', dir);
+    const panel = await submitSettings(view, broker, 'device');
     await expect(panel.getByTestId('upload-state')).toContainText('Writing', { timeout: 60_000 });
     board.faults.unplug();
     await expect(panel.getByTestId('upload-error')).toContainText('disconnected', { timeout: 60_000 });

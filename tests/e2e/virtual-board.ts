@@ -2,8 +2,8 @@
 // WebSocket bridge and the navigator.serial stand-in that Playwright injects before the app loads.
 import type { Page } from '@playwright/test';
 import { createBoard, type Board, type BoardOptions } from '../board/index.ts';
-import { bridged, startWsBridge, type WsBridge } from '../board/ws-bridge.ts';
-import { standinScript } from '../board/standin-bundle.ts';
+import { addVirtualSerial } from '../board/virtual-serial.ts';
+import type { WsBridge } from '../board/ws-bridge.ts';
 
 export interface VirtualBoards {
   boards: Record<string, Board>;
@@ -11,12 +11,10 @@ export interface VirtualBoards {
   close(): Promise<void>;
 }
 
-/** Make the boards, start the bridge, and give the page its stand-in. */
+/** Make the boards and give the page its stand-in; `close` stops the bridge and powers them off. */
 export async function attachBoards(page: Page, specs: Record<string, BoardOptions>): Promise<VirtualBoards> {
-  const boards: Record<string, Board> = {};
-  for (const [name, spec] of Object.entries(specs)) boards[name] = createBoard(spec);
-  const bridge = await startWsBridge({ boards: Object.fromEntries(Object.entries(boards).map(([n, b]) => [n, bridged(b)])) });
-  await page.addInitScript({ content: await standinScript(bridge.url) });
+  const boards = Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, createBoard(spec)]));
+  const bridge = await addVirtualSerial(page, boards);
   return {
     boards,
     bridge,
