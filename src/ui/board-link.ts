@@ -1,6 +1,6 @@
 // The board the person connected, shared by the views (install, upload, console): one port for
 // the whole page, as docs/contracts.md says.
-import { BoardPort, choosePort, type SerialChooser } from '../device/port.ts';
+import { BoardPort, choosePort, type SerialChooser, type SerialPortLike } from '../device/port.ts';
 
 let current: BoardPort | undefined;
 const listeners = new Set<() => void>();
@@ -20,9 +20,48 @@ function set(next: BoardPort | undefined): void {
   for (const l of listeners) l();
 }
 
-/** The browser's serial API, where it has one (Web Serial; WebUSB polyfills plug in here too). */
+/** The browser's serial API: Web Serial on desktop, WebUSB behind the same port type on Android. */
 export function serialApi(): SerialChooser | undefined {
-  return (navigator as Navigator & { serial?: SerialChooser }).serial;
+  const nav = navigator as Navigator & { serial?: SerialChooser; usb?: UsbLike };
+  if (nav.serial) return nav.serial;
+  if (nav.usb) return webUsbChooser(nav.usb);
+  return undefined;
+}
+
+interface UsbLike {
+  requestDevice(options: { filters: { vendorId: number }[] }): Promise<UsbDeviceLike>;
+}
+interface UsbDeviceLike {
+  vendorId: number;
+  productId: number;
+}
+
+/** WCH's CH343 speaks CDC-ACM, unlike its CH340/CH341 siblings (esptool-js refuses it). */
+const CH343_PID = 0x55d3;
+
+/**
+ * Android Chrome has WebUSB but no Web Serial. CH340/CH341 bridges speak WCH's vendor protocol,
+ * which esptool-js's WebUSBSerialPort drives; Espressif's native USB and the CH343/CH9102 are
+ * CDC-ACM, which web-serial-polyfill drives. CP210x and FTDI need drivers WebUSB cannot replace.
+ * Both libraries load only when a phone actually connects a board.
+ */
+function webUsbChooser(usb: UsbLike): SerialChooser {
+  return {
+    async requestPort() {
+      const device = await usb.requestDevice({ filters: [{ vendorId: 0x1a86 }, { vendorId: 0x303a }] });
+      if (device.vendorId === 0x1a86 && device.productId !== CH343_PID) {
+        const { WebUSBSerialPort } = await import('esptool-js');
+        return new WebUSBSerialPort(device as never).asSerialPort() as unknown as SerialPortLike;
+      }
+      const { SerialPort } = await import('web-serial-polyfill');
+      return new SerialPort(device as never) as unknown as SerialPortLike;
+    },
+  };
+}
+
+/** Whether this browser can reach a board at all (Web Serial, or WebUSB on Android). */
+export function canReachBoards(): boolean {
+  return serialApi() !== undefined;
 }
 
 export async function pickPort(showAll: boolean): Promise<BoardPort> {

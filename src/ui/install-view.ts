@@ -17,9 +17,8 @@ import './upload-panel.ts';
 import type { UploadPanel } from './upload-panel.ts';
 import { LocaleController, t } from './locale.ts';
 import { viewStyles, visuallyHidden } from './view-styles.ts';
-import { connectedPort, pickPort } from './board-link.ts';
+import { canReachBoards, connectedPort, pickPort } from './board-link.ts';
 import { setBusy } from './pwa.ts';
-import { hasWebSerial } from './support.ts';
 import './serial-support.ts';
 import './progress-bar.ts';
 import './bootloader-help.ts';
@@ -48,6 +47,8 @@ export class InstallView extends LitElement {
   @state() private eraseAll = true;
   @state() private backup = false;
   @state() private showAll = false;
+  /** advanced: a baud the person pins instead of the fastest the link holds (0 = automatic) */
+  @state() private pinnedBaud = 0;
   /** the lamp being set up: what the upload writes and the remote then uses */
   @state() private lamp?: LampSettings;
   @state() private networks: string[] = [];
@@ -102,6 +103,7 @@ export class InstallView extends LitElement {
         this.session = await FlashSession.connect(lease.port, {
           signal: this.abort.signal,
           onLog: (l) => this.log.push(l),
+          ...(this.pinnedBaud ? { baud: this.pinnedBaud } : {}),
         });
       } catch (err) {
         await lease.release();
@@ -231,7 +233,7 @@ export class InstallView extends LitElement {
       <h1 tabindex="-1">${s.title}</h1>
       <p>${s.intro}</p>
       <nyala-serial-support></nyala-serial-support>
-      ${hasWebSerial() ? this.renderPhase() : nothing}
+      ${canReachBoards() ? this.renderPhase() : nothing}
     `;
   }
 
@@ -245,6 +247,16 @@ export class InstallView extends LitElement {
           <p>${f.connectHint}</p>
           <button class="primary" @click=${() => void this.connect()}>${f.connect}</button>
           <label class="check"><input type="checkbox" .checked=${this.showAll} @change=${(e: Event) => (this.showAll = (e.target as HTMLInputElement).checked)} /> ${f.showAllPorts}</label>
+          <details>
+            <summary>${f.advanced}</summary>
+            <label>${f.pinBaud}
+              <select @change=${(e: Event) => (this.pinnedBaud = Number((e.target as HTMLSelectElement).value))}>
+                <option value="0" ?selected=${this.pinnedBaud === 0}>${f.baudAuto}</option>
+                ${[921600, 460800, 230400, 115200].map((b) => html`<option value=${b} ?selected=${this.pinnedBaud === b}>${b}</option>`)}
+              </select>
+            </label>
+            <p class="muted">${f.pinBaudWhy}</p>
+          </details>
         </section>`;
       case 'connecting':
         return html`<p role="status" aria-live="polite">${f.connecting}</p>

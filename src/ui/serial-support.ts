@@ -23,6 +23,7 @@ export class SerialSupport extends LitElement {
     return html`<div class="callout" role="note" data-testid="no-serial">
       <h2>${s.noSerialTitle}</h2>
       <p>${s.noSerialBody}</p>
+      ${'usb' in navigator ? html`<p data-testid="usb-otg">${s.usbOtg}</p>` : nothing}
       <p>${s.noSerialRemote}</p>
       <a class="button primary" href=${hrefFor('remote')}>${s.openRemote}</a>
     </div>`;

@@ -119,6 +119,11 @@ test.describe('without Web Serial', () => {
     await page.goto(`${app.url}#/install`);
     const note = page.locator('main > *').getByTestId('no-serial');
     await expect(note).toContainText('Chrome, Edge and Opera');
+    // Chromium has WebUSB (as Android Chrome does): the installer says which boards still work
+    // over USB-OTG, and still offers Connect.
+    expect(await page.evaluate(() => 'usb' in navigator)).toBe(true);
+    await expect(note.getByTestId('usb-otg')).toContainText('CH340');
+    await expect(page.locator('nyala-install-view').getByRole('button', { name: 'Connect' })).toBeVisible();
     await note.getByRole('link', { name: 'Open the remote' }).click();
     await expect(heading(page)).toHaveText('Remote');
   });
