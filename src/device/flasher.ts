@@ -70,6 +70,11 @@ export interface ConnectOptions {
   onLog?: (line: string) => void;
   /** reset-and-sync attempts before "hold BOOT" (esptool's default is 7) */
   attempts?: number;
+  /**
+   * A write that makes no progress for this long is given up as a timeout (default 20 s).
+   * esptool-js has no write timeout: bytes that stop reaching the board would hang it forever.
+   */
+  stallTimeoutMs?: number;
 }
 
 const CHIP_BY_NAME: Readonly<Record<string, ChipFamily>> = {
@@ -168,6 +173,8 @@ export class FlashSession {
     const problem = this.check(image, offset);
     if (problem) throw new FlashError('image', problem.code, problem);
     const started = performance.now();
+    const stall = new StallWatch(this.opts.stallTimeoutMs ?? 20_000);
+    const signal = this.opts.signal ? AbortSignal.any([this.opts.signal, stall.signal]) : stall.signal;
     try {
       if (options.eraseAll ?? true) {
         emit({ state: 'erasing' });
@@ -175,8 +182,9 @@ export class FlashSession {
       }
       let meter: ProgressMeter | undefined;
       let verifying = false;
+      stall.arm();
       await guard(
-        this.opts.signal,
+        signal,
         this.loader.writeFlash({
           fileArray: [{ data: image, address: offset }],
           // ESP8266: the size read from the chip, never "detect"/"keep" (esptool-js issues #120,
@@ -193,14 +201,21 @@ export class FlashSession {
             emit({ state: 'writing', progress: meter.at(done) });
             if (done === total && !verifying) {
               verifying = true;
+              // The MD5 of a megabyte takes the stub a few seconds: not a stall.
+              stall.disarm();
               emit({ state: 'verifying' });
+            } else {
+              stall.arm();
             }
           },
         }),
         () => this.transport.disconnect(),
       );
     } catch (err) {
+      if (stall.fired) throw new FlashError('timeout', `no progress for ${stall.ms / 1000} s`);
       throw this.fail(err);
+    } finally {
+      stall.disarm();
     }
     emit({ state: 'done', seconds: (performance.now() - started) / 1000 });
   }
@@ -344,6 +359,27 @@ async function guard<T>(signal: AbortSignal | undefined, work: Promise<T>, stop:
     return await Promise.race([work, aborted]);
   } finally {
     if (onAbort) signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** Fires its signal when armed and not re-armed within `ms`: a write that stopped moving. */
+class StallWatch {
+  private readonly ctl = new AbortController();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  constructor(readonly ms: number) {}
+  get signal(): AbortSignal {
+    return this.ctl.signal;
+  }
+  get fired(): boolean {
+    return this.ctl.signal.aborted;
+  }
+  arm(): void {
+    this.disarm();
+    this.timer = setTimeout(() => this.ctl.abort(), this.ms);
+  }
+  disarm(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
   }
 }
 

@@ -146,6 +146,12 @@ export interface PortLease {
 
 /** Close a port whatever state its streams are in (locked, errored, already closed). */
 export async function closeQuietly(port: SerialPortLike): Promise<void> {
+  // A write stuck in another library (esptool-js has no write timeout) holds the writer's lock,
+  // and Web Serial refuses to close a port with a locked stream: close it once the write lets go.
+  if (port.writable?.locked) {
+    void closeWhenUnlocked(port);
+    return;
+  }
   try {
     if (port.readable?.locked === false) await port.readable.cancel().catch(() => undefined);
     if (port.writable?.locked === false) await port.writable.abort().catch(() => undefined);
@@ -153,6 +159,12 @@ export async function closeQuietly(port: SerialPortLike): Promise<void> {
   } catch {
     // Already closed, or the device is gone: either way nothing is left open.
   }
+}
+
+async function closeWhenUnlocked(port: SerialPortLike, limitMs = 60_000): Promise<void> {
+  const until = Date.now() + limitMs;
+  while (port.writable?.locked && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  if (!port.writable?.locked) await closeQuietly(port);
 }
 
 /** The browser's serial API as port choosing needs it, passed in from ui/ (no DOM here). */

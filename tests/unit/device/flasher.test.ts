@@ -171,3 +171,30 @@ describe('when things go wrong', () => {
     expect(b.port.readable).toBeNull();
   });
 });
+
+describe('a link that stops moving', () => {
+  it('a write whose bytes stop reaching the board ends in "timeout" within the stall limit', { timeout: 60_000 }, async () => {
+    const b = board('esp8266', '4MB');
+    let stalled = false;
+    const started = Date.now();
+    let stalledAt = 0;
+    const err = await flashImage(b.port, testImage('esp8266'), {
+      stallTimeoutMs: 3000,
+      onEvent: (e) => {
+        if (!stalled && e.state === 'writing' && e.progress.done > e.progress.total / 4) {
+          stalled = true;
+          stalledAt = Date.now();
+          b.faults.stall('toBoard');
+        }
+      },
+    }).catch((e: unknown) => e);
+    expect(stalled).toBe(true);
+    expect((err as FlashError).code).toBe('timeout');
+    // Bounded: the stall limit, plus closing the port, not esptool-js waiting forever.
+    expect(Date.now() - stalledAt).toBeLessThan(20_000);
+    expect(Date.now() - started).toBeLessThan(50_000);
+    // The stuck write holds the port until the line moves again; then the port is closed.
+    b.faults.clear();
+    await expect.poll(() => b.port.readable, { timeout: 20_000 }).toBeNull();
+  });
+});
