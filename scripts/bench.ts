@@ -1,7 +1,7 @@
 // The benchmark runner of docs/contracts.md: runs every tests/bench/*.bench.ts, prints one table,
 // writes bench/results.json. A bench module's default export returns its figures; it never
 // passes or fails on time, it reports value and ratio against a bound or a peer from the same run.
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
 import type { BenchModule, BenchResults } from '../tests/bench/types.ts';
@@ -37,7 +37,10 @@ const rows = Object.entries(results).map(([key, r]) => ({
 }));
 console.table(rows);
 await mkdir(path.join(root, 'bench'), { recursive: true });
-await writeFile(path.join(root, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');
+const file = path.join(root, 'bench', 'results.json');
+// A run of some benches (`npm run bench -- remote`) updates their figures and keeps the others.
+const kept = only.length > 0 ? await readFile(file, 'utf8').then((t) => JSON.parse(t) as BenchResults, () => ({})) : {};
+await writeFile(file, JSON.stringify({ ...kept, ...results }, null, 2) + '\n');
 console.log(`wrote bench/results.json (${rows.length} figures from ${files.length} benches)`);
 if (failed > 0) process.exitCode = 1;
 

@@ -3,27 +3,27 @@
 import { LANGS, type Lang } from './types.ts';
 import { shell } from './sections/shell.ts';
 import { support } from './sections/support.ts';
-import { install } from './sections/install.ts';
-import { console_ } from './sections/console.ts';
-import { flash, flashErrors } from './sections/flash.ts';
 import { remote } from './sections/remote.ts';
-import { upload, uploadErrors, bootHints } from './sections/upload.ts';
-import { board } from './sections/board.ts';
+import type { installerSections } from './installer.ts';
 
-const sections = { shell, support, install, flash, flashErrors, upload, uploadErrors, bootHints, board, remote, console: console_ };
+/** What every page needs. The installer's sections (installer.ts) arrive with the installer's
+ *  lazy chunk, so a phone that opens the remote never downloads them. */
+const coreSections = { shell, support, remote };
 
-type Sections = typeof sections;
+type Sections = typeof coreSections & typeof installerSections;
 export type Strings = { [K in keyof Sections]: Sections[K]['en'] };
 
-const dictionaries: Record<Lang, Strings> = {
-  en: pick('en'),
-  id: pick('id') as Strings,
-};
+const dictionaries: Record<Lang, Strings> = { en: pick(coreSections, 'en'), id: pick(coreSections, 'id') };
 
-function pick(lang: Lang) {
+function pick(sections: Record<string, { en: unknown; id: unknown }>, lang: Lang): Strings {
   const out: Record<string, unknown> = {};
   for (const [name, s] of Object.entries(sections)) out[name] = s[lang];
   return out as Strings;
+}
+
+/** Add sections that load later (installer.ts calls this as its chunk loads). */
+export function registerSections(sections: Record<string, { en: unknown; id: unknown }>): void {
+  for (const lang of LANGS) Object.assign(dictionaries[lang], pick(sections, lang));
 }
 
 export function strings(lang: Lang): Strings {

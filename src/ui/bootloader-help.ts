@@ -3,6 +3,7 @@
 import { LitElement, css, html, svg } from 'lit';
 import { customElement } from 'lit/decorators.js';
 import { LocaleController, t } from './locale.ts';
+import '../i18n/installer.ts';
 
 @customElement('nyala-bootloader-help')
 export class BootloaderHelp extends LitElement {

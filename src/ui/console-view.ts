@@ -8,6 +8,7 @@ import xtermCss from '@xterm/xterm/css/xterm.css?inline';
 import { openTerminal, type TerminalLink } from '../device/terminal-link.ts';
 import { PortError } from '../device/port.ts';
 import { LocaleController, t } from './locale.ts';
+import '../i18n/installer.ts';
 import { viewStyles } from './view-styles.ts';
 import { connectedPort, pickPort } from './board-link.ts';
 import { hasWebSerial } from './support.ts';

@@ -16,6 +16,7 @@ import './lamp-settings-form.ts';
 import './upload-panel.ts';
 import type { UploadPanel } from './upload-panel.ts';
 import { LocaleController, t } from './locale.ts';
+import '../i18n/installer.ts';
 import { viewStyles, visuallyHidden } from './view-styles.ts';
 import { canReachBoards, connectedPort, pickPort } from './board-link.ts';
 import { setBusy } from './pwa.ts';

@@ -4,6 +4,7 @@ import { LitElement, css, html } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { Progress } from '../device/progress.ts';
 import { LocaleController, t } from './locale.ts';
+import '../i18n/installer.ts';
 
 @customElement('nyala-progress')
 export class ProgressBar extends LitElement {

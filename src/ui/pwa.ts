@@ -1,7 +1,7 @@
 // The service worker and the install prompt. The worker is registered through workbox-window so
 // a new version waits until the person says "reload": a silent reload in the middle of a flash
 // or an upload would leave the board half-written.
-import { Workbox } from 'workbox-window';
+import type { Workbox } from 'workbox-window';
 
 interface BeforeInstallPromptEvent extends Event {
   prompt(): Promise<void>;
@@ -56,7 +56,12 @@ export function startPwa(): void {
 
   // The dev server has no service worker; only the built app registers one.
   if (!import.meta.env.PROD || !('serviceWorker' in navigator)) return;
-  wb = new Workbox(`${import.meta.env.BASE_URL}sw.js`, { scope: import.meta.env.BASE_URL });
+  // Loaded after the first render: registering can wait, showing the remote cannot.
+  void import('workbox-window').then(({ Workbox }) => register(new Workbox(`${import.meta.env.BASE_URL}sw.js`, { scope: import.meta.env.BASE_URL })));
+}
+
+function register(workbox: Workbox): void {
+  wb = workbox;
   wb.addEventListener('waiting', () => set({ updateWaiting: true }));
   wb.addEventListener('activated', (e) => {
     if (!e.isUpdate) set({ offlineReady: true });

@@ -9,6 +9,7 @@ import type { LampLog } from '../device/lamp-log.ts';
 import type { Progress } from '../device/progress.ts';
 import type { LampSettings } from '../lamp/settings.ts';
 import { LocaleController, t } from './locale.ts';
+import '../i18n/installer.ts';
 import { viewStyles } from './view-styles.ts';
 import { setBusy } from './pwa.ts';
 import { connectedPort, pickPort } from './board-link.ts';

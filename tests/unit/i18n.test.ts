@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pickLang, strings } from '../../src/i18n/index.ts';
+import '../../src/i18n/installer.ts';
 
 describe('language choice', () => {
   it('takes a remembered choice first', () => {
