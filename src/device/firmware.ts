@@ -3,7 +3,7 @@
 // truncated download or a damaged cache before anything is erased.
 import type { ChipFamily } from './chips.ts';
 import type { FirmwareManifest } from './firmware-catalog.ts';
-import { sha256Hex } from './image.ts';
+import { sha256Hex } from './sha256.ts';
 
 export type CatalogImage = FirmwareManifest['images'][number];
 

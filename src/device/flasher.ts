@@ -6,7 +6,7 @@ import { md5 } from '@noble/hashes/legacy.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { ChipFamily } from './chips.ts';
 import { BOOT_OFFSET, checkImage, type ImageProblem } from './image.ts';
-import { classifyPortError, closeQuietly, PortError, type SerialPortLike } from './port.ts';
+import { classifyPortError, closeQuietly, PortError, resetIntoProgram, type SerialPortLike } from './port.ts';
 import { ProgressMeter, type Progress } from './progress.ts';
 
 /** The bootloader ROMs all listen at 115200 after reset. */
@@ -225,7 +225,7 @@ export class FlashSession {
     if (this.closed) return;
     this.closed = true;
     try {
-      if (options.reset ?? true) await hardReset(this.loader, this.transport, this.port);
+      if (options.reset ?? true) await hardReset(this.loader, this.port);
     } catch {
       // A board that is gone cannot be reset; closing below is all that is left to do.
     } finally {
@@ -284,15 +284,12 @@ async function release(transport: Transport, port: SerialPortLike): Promise<void
  * happens (esptool-js issue #177). esptool.py pulses RTS with DTR low: do that. Espressif's
  * native USB has no such circuit and esptool-js knows its sequence.
  */
-async function hardReset(loader: ESPLoader, transport: Transport, port: SerialPortLike): Promise<void> {
+async function hardReset(loader: ESPLoader, port: SerialPortLike): Promise<void> {
   if (port.getInfo().usbVendorId === 0x303a) {
     await loader.after('hard_reset', true);
     return;
   }
-  await transport.setDTR(false);
-  await transport.setRTS(true); // EN low
-  await sleep(100);
-  await transport.setRTS(false); // EN high with IO0 high: normal boot
+  await resetIntoProgram(port);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -59,11 +59,6 @@ export function checkImage(bytes: Uint8Array, board: { chip: ChipFamily; flashSi
   return null;
 }
 
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 function looksLikeHtml(bytes: Uint8Array): boolean {
   // A "Save page as" of a download page, or a captive portal's answer instead of the file.
   const head = new TextDecoder('utf-8').decode(bytes.subarray(0, 512)).replace(/^\uFEFF/, '').trimStart().toLowerCase();

@@ -167,6 +167,16 @@ async function closeWhenUnlocked(port: SerialPortLike, limitMs = 60_000): Promis
   if (!port.writable?.locked) await closeQuietly(port);
 }
 
+/**
+ * Restart the board into its program: EN low for 100 ms with IO0 high, through the usual
+ * two-transistor circuit (RTS → EN, DTR → IO0), with DTR low as esptool.py's hard reset does.
+ */
+export async function resetIntoProgram(port: SerialPortLike): Promise<void> {
+  await port.setSignals({ dataTerminalReady: false, requestToSend: true });
+  await new Promise((r) => setTimeout(r, 100));
+  await port.setSignals({ dataTerminalReady: false, requestToSend: false });
+}
+
 /** The browser's serial API as port choosing needs it, passed in from ui/ (no DOM here). */
 export interface SerialChooser {
   requestPort(options?: { filters?: SerialPortInfo[] }): Promise<SerialPortLike>;

@@ -8,6 +8,7 @@
 // sees the `.tmp` already has the right sha256 and just renames it. Files whose sha256 matches are
 // skipped, and files that aren't ours are never touched.
 import { ProgressMeter, type Progress } from './progress.ts';
+import { sha256Hex } from './sha256.ts';
 import { Repl, ReplError, ReplExecError, type ReplErrorCode } from './repl.ts';
 import { pyBytesLiteral } from './py-literal.ts';
 import { hintFor, parseLampLog, type BootHint, type LampLog } from './lamp-log.ts';
@@ -278,11 +279,6 @@ function concat(...parts: Uint8Array[]): Uint8Array {
     at += p.length;
   }
   return out;
-}
-
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 export interface FollowOptions {

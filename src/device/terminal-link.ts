@@ -1,6 +1,6 @@
 // A plain serial session for the console: open at a baud, pass every byte both ways, reset the
 // board with the same DTR/RTS pulse esptool uses. No DOM; the console view puts a terminal on it.
-import { PortError, classifyPortError, closeQuietly, type PortLease } from './port.ts';
+import { PortError, classifyPortError, closeQuietly, resetIntoProgram, type PortLease } from './port.ts';
 
 export interface TerminalLink {
   write(bytes: Uint8Array | string): Promise<void>;
@@ -51,11 +51,7 @@ export async function openTerminal(lease: PortLease, baud: number, onData: (byte
         throw new PortError('unplugged', String((err as Error)?.message ?? err));
       }
     },
-    async hardReset() {
-      await port.setSignals({ dataTerminalReady: false, requestToSend: true });
-      await new Promise((r) => setTimeout(r, 100));
-      await port.setSignals({ dataTerminalReady: false, requestToSend: false });
-    },
+    hardReset: () => resetIntoProgram(port),
     async close() {
       if (closing) return;
       closing = true;

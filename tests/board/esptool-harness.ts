@@ -1,7 +1,11 @@
 // Test-side glue for driving the real esptool-js against a virtual board: a terminal that keeps
 // esptool-js's log lines (instead of console noise) and a helper that bounds every wait.
 import { ESPLoader, Transport, type IEspLoaderTerminal } from 'esptool-js';
-import type { Board } from './index.ts';
+import { afterEach, beforeEach, vi } from 'vitest';
+import { createBoard, type Board, type BoardOptions } from './index.ts';
+import { within } from './within.ts';
+
+export { within };
 
 export class LogTerminal implements IEspLoaderTerminal {
   lines: string[] = [];
@@ -28,23 +32,6 @@ export function loaderFor(board: Board, baudrate: number, extra: { romBaudrate?:
   return { loader, transport, log };
 }
 
-/** Reject if `p` has not settled within `ms` real milliseconds: a failure must never be a hang. */
-export function within<T>(ms: number, p: Promise<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no result within ${ms} ms`)), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
-}
-
 /** Collect what the board prints on the port at `baud` until `until` matches or `ms` pass. */
 export async function readPort(board: Board, baud: number, ms: number, until?: RegExp): Promise<Uint8Array> {
   const port = board.port;
@@ -69,4 +56,24 @@ export async function readPort(board: Board, baud: number, ms: number, until?: R
     await port.close();
   }
   return Uint8Array.from(chunks);
+}
+
+/**
+ * One virtual board per test: the returned function makes a board that is powered off after the
+ * test, and esptool-js's console.log chatter ("readLoop exited") is muted meanwhile.
+ */
+export function boardPerTest(): (options: BoardOptions) => Board {
+  const made: Board[] = [];
+  beforeEach(() => {
+    vi.spyOn(console, 'log').mockImplementation(() => {});
+  });
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    for (const b of made.splice(0)) await b.close();
+  });
+  return (options) => {
+    const b = createBoard(options);
+    made.push(b);
+    return b;
+  };
 }

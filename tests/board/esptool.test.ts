@@ -3,9 +3,9 @@
 // reset into the application.
 import { createHash } from 'node:crypto';
 import { CustomReset } from 'esptool-js';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createBoard, testImage, type Board } from './index.ts';
-import { loaderFor, within } from './esptool-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { testImage, type Board } from './index.ts';
+import { boardPerTest, loaderFor, within } from './esptool-harness.ts';
 
 const md5 = (d: Uint8Array): string => createHash('md5').update(d).digest('hex');
 const TIME_SCALE = 0.05;
@@ -18,20 +18,13 @@ const cases = [
 
 let board: Board | undefined;
 // esptool-js's Transport traces "readLoop exited" with console.log even when tracing is off.
-beforeEach(() => {
-  vi.spyOn(console, 'log').mockImplementation(() => {});
-});
-afterEach(async () => {
-  vi.restoreAllMocks();
-  await board?.close();
-  board = undefined;
-});
+const newBoard = boardPerTest();
 
 describe('esptool-js flashes the virtual board', () => {
   for (const c of cases) {
     for (const baud of [460800, 921600]) {
       it(`${c.chip} ${c.flashSize} at ${baud}`, { timeout: 120_000 }, async () => {
-        board = createBoard({ chip: c.chip, flashSize: c.flashSize, mac: c.mac, timeScale: TIME_SCALE });
+        board = newBoard({ chip: c.chip, flashSize: c.flashSize, mac: c.mac, timeScale: TIME_SCALE });
         const b = board;
         const { loader, transport, log } = loaderFor(b, baud);
 

@@ -2,23 +2,16 @@
 // every one must end in an error within a bounded time, never a hang.
 import { createHash } from 'node:crypto';
 import type { ESPLoader } from 'esptool-js';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { loaderFor, within } from './esptool-harness.ts';
-import { createBoard, testImage, type Board } from './index.ts';
+import { describe, expect, it } from 'vitest';
+import { boardPerTest, loaderFor, within } from './esptool-harness.ts';
+import { testImage, type Board } from './index.ts';
 
 const md5 = (d: Uint8Array): string => createHash('md5').update(d).digest('hex');
 /** esptool-js gives a block 3 attempts of ≥ 3 s each (ERASE_WRITE_TIMEOUT_PER_MB, WRITE_BLOCK_ATTEMPTS). */
 const BOUND_MS = 20_000;
 
 let board: Board | undefined;
-beforeEach(() => {
-  vi.spyOn(console, 'log').mockImplementation(() => {});
-});
-afterEach(async () => {
-  vi.restoreAllMocks();
-  await board?.close();
-  board = undefined;
-});
+const newBoard = boardPerTest();
 
 /** Start writing the test image; `fault` runs once a quarter of it has gone. */
 function writeWithFault(loader: ESPLoader, chip: 'esp8266' | 'esp32', fault: () => void): Promise<void> {
@@ -41,7 +34,7 @@ function writeWithFault(loader: ESPLoader, chip: 'esp8266' | 'esp32', fault: () 
 }
 
 async function connected(chip: 'esp8266' | 'esp32'): Promise<{ b: Board; loader: ESPLoader; disconnect: () => Promise<void> }> {
-  board = createBoard({ chip, timeScale: 0.05 });
+  board = newBoard({ chip, timeScale: 0.05 });
   const b = board;
   const { loader, transport } = loaderFor(b, 460800);
   await within(20_000, loader.main());
@@ -110,7 +103,7 @@ describe('faults mid-write end in an error, in bounded time', () => {
 
 describe('unplug at the port', () => {
   it('errors an open port\'s streams with NetworkError; nothing waits forever', async () => {
-    board = createBoard({ chip: 'esp32', timeScale: 0.05 });
+    board = newBoard({ chip: 'esp32', timeScale: 0.05 });
     const port = board.port;
     await port.open({ baudRate: 115200 });
     const reader = port.readable!.getReader();

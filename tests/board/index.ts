@@ -8,6 +8,7 @@ import { NorFlash } from './flash.ts';
 import { Link, type Direction, type FaultSpec } from './link.ts';
 import { VirtualSerialPort } from './port.ts';
 import { AutoReset, type ResetCircuit } from './reset-circuit.ts';
+import { within } from './within.ts';
 
 export type { AccessPoint, BoardApp, BoardAppContext, BoardAppFactory, ChipName } from './app.ts';
 export type { BoardState } from './board.ts';
@@ -103,22 +104,6 @@ export function parseFlashSize(v: number | string | undefined): number {
   return Number(m[1]) * (m[2]!.toUpperCase() === 'KB' ? 1024 : 1024 * 1024);
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
-}
-
 export function createBoard(options: BoardOptions): Board {
   const spec = CHIPS[options.chip];
   if (!spec) throw new RangeError(`unknown chip ${String(options.chip)}`);
@@ -184,7 +169,7 @@ export function createBoard(options: BoardOptions): Board {
     },
     gpio: {
       read: (pin) => core.getGpio(pin),
-      waitFor: (pin, level, timeoutMs = 10_000) => withTimeout(core.waitGpio(pin, level), timeoutMs, `GPIO${pin}=${level}`),
+      waitFor: (pin, level, timeoutMs = 10_000) => within(timeoutMs, core.waitGpio(pin, level), `GPIO${pin}=${level}`),
     },
     faults: {
       drop: (spec = {}) => link.wires(spec.direction).forEach((w) => w.addFault('drop', spec)),
@@ -206,7 +191,7 @@ export function createBoard(options: BoardOptions): Board {
     get state() {
       return core.state;
     },
-    waitForState: (s, timeoutMs = 10_000) => withTimeout(core.whenState(s), timeoutMs, `board state ${s}`),
+    waitForState: (s, timeoutMs = 10_000) => within(timeoutMs, core.whenState(s), `board state ${s}`),
     reset: (opts = {}) => {
       if (closed || !port.connected) return;
       core.boot(opts.download ?? false, 'external');

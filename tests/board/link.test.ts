@@ -1,22 +1,15 @@
 // The cable: pacing, backpressure, baud mismatch, and DTR/RTS through the reset circuits.
 import { ClassicReset, Transport, UsbJtagSerialReset } from 'esptool-js';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { loaderFor, readPort, within } from './esptool-harness.ts';
-import { createBoard, testImage, type Board } from './index.ts';
+import { describe, expect, it } from 'vitest';
+import { boardPerTest, loaderFor, readPort, within } from './esptool-harness.ts';
+import { testImage, type Board } from './index.ts';
 import { Link } from './link.ts';
 import { resample } from './uart.ts';
 
 const latin1 = (b: Uint8Array): string => new TextDecoder('latin1').decode(b);
 
 let board: Board | undefined;
-beforeEach(() => {
-  vi.spyOn(console, 'log').mockImplementation(() => {});
-});
-afterEach(async () => {
-  vi.restoreAllMocks();
-  await board?.close();
-  board = undefined;
-});
+const newBoard = boardPerTest();
 
 describe('UART sampling', () => {
   it('same baud passes bytes through; 74880 read at 115200 is noise', () => {
@@ -61,7 +54,7 @@ describe('pacing', () => {
 
 describe('baud mismatch', () => {
   it("the ESP8266's 74880-baud boot text is noise at 115200 and clear at 74880", { timeout: 20_000 }, async () => {
-    board = createBoard({ chip: 'esp8266', timeScale: 0.05, flashImage: testImage('esp8266') });
+    board = newBoard({ chip: 'esp8266', timeScale: 0.05, flashImage: testImage('esp8266') });
     const b = board;
     const at = async (baud: number, until?: RegExp): Promise<string> => {
       // Let the power-on boot finish first, so what we read is the reset we cause.
@@ -80,14 +73,14 @@ describe('baud mismatch', () => {
   });
 
   it('esptool-js fails with its own error when every byte garbles, within bounded time', { timeout: 60_000 }, async () => {
-    board = createBoard({ chip: 'esp32', timeScale: 0.05, maxBaud: 115200 });
+    board = newBoard({ chip: 'esp32', timeScale: 0.05, maxBaud: 115200 });
     const { loader, transport } = loaderFor(board, 230400, { romBaudrate: 230400 });
     await expect(within(45_000, loader.main())).rejects.toThrow('Failed to connect with the device');
     await transport.disconnect().catch(() => {});
   });
 
   it('after CHANGE_BAUDRATE beyond maxBaud the board stops answering and esptool-js falls back', { timeout: 60_000 }, async () => {
-    board = createBoard({ chip: 'esp32', timeScale: 0.05, maxBaud: 460800 });
+    board = newBoard({ chip: 'esp32', timeScale: 0.05, maxBaud: 460800 });
     const { loader, transport, log } = loaderFor(board, 921600);
     await within(45_000, loader.main());
     // esptool-js words it "The board reset while the serial port was reopened" when it had to reopen the port
@@ -102,7 +95,7 @@ describe('DTR/RTS', () => {
   const signalsOf = (b: Board): Transport => new Transport(b.port);
 
   it('classic reset enters download mode; a plain EN pulse boots the app', { timeout: 20_000 }, async () => {
-    board = createBoard({ chip: 'esp32', timeScale: 0.05, flashImage: new Uint8Array(0x1000).fill(0xff) });
+    board = newBoard({ chip: 'esp32', timeScale: 0.05, flashImage: new Uint8Array(0x1000).fill(0xff) });
     const b = board;
     b.flash.preload(0x1000, testImage('esp32'));
     b.reset();
@@ -118,7 +111,7 @@ describe('DTR/RTS', () => {
   });
 
   it('the USB-JTAG-serial sequence enters download mode on a USB-Serial/JTAG board, not through two transistors', { timeout: 20_000 }, async () => {
-    board = createBoard({ chip: 'esp32', timeScale: 0.05, resetCircuit: 'usb-serial-jtag' });
+    board = newBoard({ chip: 'esp32', timeScale: 0.05, resetCircuit: 'usb-serial-jtag' });
     expect(board.port.getInfo()).toEqual({ usbVendorId: 0x303a, usbProductId: 0x1001 });
     let t = signalsOf(board);
     await t.connect(115200);
@@ -127,7 +120,7 @@ describe('DTR/RTS', () => {
     await t.disconnect();
     await board.close();
 
-    board = createBoard({ chip: 'esp32', timeScale: 0.05 });
+    board = newBoard({ chip: 'esp32', timeScale: 0.05 });
     t = signalsOf(board);
     await t.connect(115200);
     await new UsbJtagSerialReset(t).reset();
@@ -136,7 +129,7 @@ describe('DTR/RTS', () => {
   });
 
   it('with autoReset off DTR/RTS do nothing; only the buttons reset', { timeout: 20_000 }, async () => {
-    board = createBoard({ chip: 'esp8266', timeScale: 0.05, autoReset: false, flashImage: testImage('esp8266') });
+    board = newBoard({ chip: 'esp8266', timeScale: 0.05, autoReset: false, flashImage: testImage('esp8266') });
     const b = board;
     await b.waitForState('app', 5000);
     const t = signalsOf(b);

@@ -1,22 +1,15 @@
 // NOR-flash truth through the stub: FLASH_BEGIN erases only the sectors it will write, so a short
 // image over a longer one leaves the old bytes past its last sector; erase-all first wipes them.
 import { createHash } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { loaderFor, within } from './esptool-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { boardPerTest, loaderFor, within } from './esptool-harness.ts';
 import { NorFlash, chipEraseTimeMs, eraseTimeMs } from './flash.ts';
-import { buildImage, createBoard, testImage, type Board } from './index.ts';
+import { buildImage, testImage, type Board } from './index.ts';
 
 const md5 = (d: Uint8Array): string => createHash('md5').update(d).digest('hex');
 
 let board: Board | undefined;
-beforeEach(() => {
-  vi.spyOn(console, 'log').mockImplementation(() => {});
-});
-afterEach(async () => {
-  vi.restoreAllMocks();
-  await board?.close();
-  board = undefined;
-});
+const newBoard = boardPerTest();
 
 describe('NOR flash model', () => {
   it('programming only clears bits; erase sets 0xFF', () => {
@@ -46,7 +39,7 @@ describe('NOR flash model', () => {
 
 describe('short image over a long one', () => {
   it('keeps old bytes past the last sector written; erase-all wipes them', { timeout: 60_000 }, async () => {
-    board = createBoard({ chip: 'esp8266', timeScale: 0.05 });
+    board = newBoard({ chip: 'esp8266', timeScale: 0.05 });
     const b = board;
     const long = testImage('esp8266');
     b.flash.preload(0, long);

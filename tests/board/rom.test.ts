@@ -1,25 +1,18 @@
 // The ROM loaders without the stub: what each really supports, and their exact answers.
 import { createHash } from 'node:crypto';
 import { UnsupportedCommandError } from 'esptool-js';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { loaderFor, within } from './esptool-harness.ts';
-import { createBoard, testImage, type Board } from './index.ts';
+import { describe, expect, it } from 'vitest';
+import { boardPerTest, loaderFor, within } from './esptool-harness.ts';
+import { testImage, type Board } from './index.ts';
 import { RawClient, SYNC_DATA, words } from './raw-client.ts';
 import { esp8266RomEraseSectors } from './rom.ts';
 
 let board: Board | undefined;
-beforeEach(() => {
-  vi.spyOn(console, 'log').mockImplementation(() => {});
-});
-afterEach(async () => {
-  vi.restoreAllMocks();
-  await board?.close();
-  board = undefined;
-});
+const newBoard = boardPerTest();
 
 describe('ROM loader (no stub)', () => {
   it('ESP8266: esptool-js writes uncompressed at 115200 through the ROM', { timeout: 60_000 }, async () => {
-    board = createBoard({ chip: 'esp8266', timeScale: 0.02 });
+    board = newBoard({ chip: 'esp8266', timeScale: 0.02 });
     const b = board;
     // A marker just past the image, inside what the ROM's FLASH_BEGIN erase bug also wipes.
     const image = testImage('esp8266');
@@ -52,7 +45,7 @@ describe('ROM loader (no stub)', () => {
   });
 
   it('ESP8266: a stub-only command gets the ROM answer esptool-js reads as unsupported', { timeout: 30_000 }, async () => {
-    board = createBoard({ chip: 'esp8266', timeScale: 0.05 });
+    board = newBoard({ chip: 'esp8266', timeScale: 0.05 });
     const { loader, transport } = loaderFor(board, 115200);
     await within(20_000, loader.detectChip('default_reset'));
     await expect(within(10_000, loader.eraseFlash())).rejects.toBeInstanceOf(UnsupportedCommandError);
@@ -62,7 +55,7 @@ describe('ROM loader (no stub)', () => {
   });
 
   it('ESP8266: unknown commands are answered eight times with error 0x05 under another command byte', async () => {
-    board = createBoard({ chip: 'esp8266', timeScale: 0.05 });
+    board = newBoard({ chip: 'esp8266', timeScale: 0.05 });
     const raw = new RawClient(board);
     await raw.openInDownloadMode();
     await raw.send(0x08, SYNC_DATA);
@@ -88,7 +81,7 @@ describe('ROM loader (no stub)', () => {
   });
 
   it('ESP32: the ROM changes baud, inflates a compressed write and answers MD5 in hex text', { timeout: 60_000 }, async () => {
-    board = createBoard({ chip: 'esp32', timeScale: 0.05 });
+    board = newBoard({ chip: 'esp32', timeScale: 0.05 });
     const b = board;
     const { loader, transport } = loaderFor(b, 460800);
     await within(20_000, loader.detectChip('default_reset'));
@@ -114,7 +107,7 @@ describe('ROM loader (no stub)', () => {
   });
 
   it('ESP32: ROM error answers carry four status bytes', async () => {
-    board = createBoard({ chip: 'esp32', timeScale: 0.05 });
+    board = newBoard({ chip: 'esp32', timeScale: 0.05 });
     const raw = new RawClient(board);
     await raw.openInDownloadMode();
     await raw.send(0x08, SYNC_DATA);

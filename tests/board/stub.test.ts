@@ -1,25 +1,18 @@
 // The flasher stub's exact answers, seen on the wire once esptool-js has uploaded it.
 import { createHash } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { loaderFor, within } from './esptool-harness.ts';
-import { createBoard, type Board } from './index.ts';
+import { describe, expect, it } from 'vitest';
+import { boardPerTest, loaderFor, within } from './esptool-harness.ts';
+import { type Board } from './index.ts';
 import { RawClient, SYNC_DATA, words } from './raw-client.ts';
 
 let board: Board | undefined;
-beforeEach(() => {
-  vi.spyOn(console, 'log').mockImplementation(() => {});
-});
-afterEach(async () => {
-  vi.restoreAllMocks();
-  await board?.close();
-  board = undefined;
-});
+const newBoard = boardPerTest();
 
 const xorChecksum = (d: Uint8Array): number => d.reduce((c, b) => c ^ b, 0xef);
 
 /** esptool-js uploads the stub and switches to 460800; then we talk to the stub ourselves. */
 async function stubSession(chip: 'esp8266' | 'esp32'): Promise<{ b: Board; raw: RawClient }> {
-  board = createBoard({ chip, timeScale: 0.05 });
+  board = newBoard({ chip, timeScale: 0.05 });
   const b = board;
   const { loader, transport } = loaderFor(b, 460800);
   await within(20_000, loader.main());

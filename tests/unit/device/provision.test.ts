@@ -143,26 +143,31 @@ describe('provisionLamp', () => {
     expectProgramOnBoard(tb, s);
   });
 
-  it('flipped bits on the link are caught by the sha256 check and the retry succeeds', async () => {
-    const tb = testBoard({ files: OLD });
-    const s = settings();
+  /**
+   * Upload with a fault on the wire toward the board from the first attempt at `file` until the
+   * board has all of that attempt (its random source has a fixed seed: the same bytes every run).
+   */
+  async function uploadThroughFault(tb: TestBoard, s: LampSettings, file: string, fault: () => void) {
     const ev = events();
     let armed = false;
     const result = await provisionLamp(tb.board.port, lampProgram(s), {
       restart: false,
       onEvent: (e) => {
         ev.on(e);
-        // mqtt.py's first attempt starts with the link idle; from then on the wire flips a bit
-        // now and then (its random source has a fixed seed, so where is the same every run),
-        // until the board has all of that attempt.
-        if (!armed && e.state === 'writing' && e.file === 'mqtt.py') {
+        if (!armed && e.state === 'writing' && e.file === file) {
           armed = true;
-          tb.board.faults.flip({ direction: 'toBoard', rate: 1 / 4000 });
+          fault();
         }
         if (e.state === 'verifying' || e.state === 'retrying') tb.board.faults.clear();
       },
     });
-    const retries = ev.list.filter((e) => e.state === 'retrying');
+    return { result, retries: ev.list.filter((e) => e.state === 'retrying') };
+  }
+
+  it('flipped bits on the link are caught by the sha256 check and the retry succeeds', async () => {
+    const tb = testBoard({ files: OLD });
+    const s = settings();
+    const { result, retries } = await uploadThroughFault(tb, s, 'mqtt.py', () => tb.board.faults.flip({ direction: 'toBoard', rate: 1 / 4000 }));
     expect(retries.length).toBeGreaterThanOrEqual(1);
     expect(retries).toEqual([{ state: 'retrying', file: 'mqtt.py', reason: 'sha-mismatch', detail: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown }]);
     expect(result.upload.written).toEqual([...FIRMWARE, 'config.json']);
@@ -172,20 +177,8 @@ describe('provisionLamp', () => {
   it('dropped bytes are caught by the sha256 check too', async () => {
     const tb = testBoard({ files: OLD });
     const s = settings();
-    const ev = events();
-    let armed = false;
-    const result = await provisionLamp(tb.board.port, lampProgram(s), {
-      restart: false,
-      onEvent: (e) => {
-        ev.on(e);
-        if (!armed && e.state === 'writing' && e.file === 'wifi.py') {
-          armed = true;
-          tb.board.faults.drop({ direction: 'toBoard', rate: 1 / 4000 });
-        }
-        if (e.state === 'verifying' || e.state === 'retrying') tb.board.faults.clear();
-      },
-    });
-    expect(ev.list.filter((e) => e.state === 'retrying')).toMatchObject([{ file: 'wifi.py', reason: 'sha-mismatch' }]);
+    const { result, retries } = await uploadThroughFault(tb, s, 'wifi.py', () => tb.board.faults.drop({ direction: 'toBoard', rate: 1 / 4000 }));
+    expect(retries).toMatchObject([{ file: 'wifi.py', reason: 'sha-mismatch' }]);
     expect(result.upload.written).toEqual([...FIRMWARE, 'config.json']);
     expectProgramOnBoard(tb, s);
   });
