@@ -1,6 +1,8 @@
 // Keeping lamps in the browser's storage (handed in by ui/). Secrets leave memory only when the
 // person asked: the broker's credentials when `remember.brokerCredentials`, the Wi-Fi password
-// when `remember.wifiPassword`. The same JSON shape is the export file (settings-file.ts).
+// when `remember.wifiPassword`. A signed lamp's key is always kept: the remote cannot switch the
+// lamp without it. The same JSON shape is the export file (settings-file.ts), where the key is
+// left out unless the person opts in.
 import {
   PIN_RANGE,
   defaultLampPin,
@@ -8,6 +10,7 @@ import {
   detectBrokerPreset,
   type BrokerPresetId,
   type Chip,
+  type LampAuth,
   type LampSettings,
 } from './settings.ts';
 
@@ -22,10 +25,13 @@ export const EXPORT_FORMAT = 'nyala-lamps';
 export const EXPORT_VERSION = 1;
 export const STORAGE_KEY = 'nyala.lamps.v1';
 
+/** A lamp as stored or exported: a signed lamp's key may have been left out of an export. */
+export type StoredLamp = Omit<LampSettings, 'auth'> & { auth: LampAuth | { mode: 'signed' } };
+
 export interface LampsFile {
   format: typeof EXPORT_FORMAT;
   version: typeof EXPORT_VERSION;
-  lamps: LampSettings[];
+  lamps: StoredLamp[];
 }
 
 export interface SecretChoices {
@@ -33,14 +39,20 @@ export interface SecretChoices {
   wifiPassword: boolean;
 }
 
-/** A copy with the secrets blanked that `keep` does not allow. */
+/** A copy with the secrets blanked that `keep` does not allow (the signing key is not one of them). */
 export function withoutSecrets(settings: LampSettings, keep: SecretChoices): LampSettings {
   return {
     ...settings,
     broker: keep.brokerCredentials ? { ...settings.broker } : { ...settings.broker, user: '', password: '' },
     wifi: keep.wifiPassword ? { ...settings.wifi } : { ...settings.wifi, password: '' },
     remember: { ...settings.remember },
+    auth: { ...settings.auth },
   };
+}
+
+/** A copy without the signing key: `auth` says `signed` and nothing more. */
+export function withoutKey(lamp: LampSettings): StoredLamp {
+  return lamp.auth.mode === 'signed' ? { ...lamp, auth: { mode: 'signed' } } : lamp;
 }
 
 /** The lamps of this browser, in its storage. */
@@ -134,6 +146,8 @@ export function readLamp(raw: unknown): LampSettings | string {
     const lamp = field(root, 'lamp');
     const wifi = field(root, 'wifi');
     const remember = field(root, 'remember');
+    const auth = readAuth(field(root, 'auth'));
+    if (auth === 'missing-key') throw new ShapeError('auth.key');
     const pinDefault = defaultLampPin(chip);
     return {
       key: str(field(root, 'key'), base.key),
@@ -162,10 +176,35 @@ export function readLamp(raw: unknown): LampSettings | string {
         brokerCredentials: bool(field(remember, 'brokerCredentials'), false),
         wifiPassword: bool(field(remember, 'wifiPassword'), false),
       },
+      auth,
     };
   } catch (err) {
     if (err instanceof ShapeError) return err.path;
     throw err;
+  }
+}
+
+/**
+ * The lamp's protocol. Lamps stored before signing existed have no `auth`: they are plain, as
+ * their boards run the tutorial protocol. A signed lamp whose key was left out of an export is
+ * `missing-key` (the importer says so by name).
+ */
+function readAuth(r: Reader): LampAuth | 'missing-key' {
+  if (r.value === undefined) return { mode: 'plain' };
+  const mode = str(field(r, 'mode'));
+  if (mode === 'plain') return { mode: 'plain' };
+  if (mode !== 'signed') throw new ShapeError(`${r.path}.mode`);
+  const key = field(r, 'key');
+  if (key.value === undefined) return 'missing-key';
+  return { mode: 'signed', key: str(key) };
+}
+
+/** Whether a raw lamp is signed with its key left out (an export made without keys). */
+export function lacksKey(raw: unknown): boolean {
+  try {
+    return readAuth(field({ path: '', value: raw }, 'auth')) === 'missing-key';
+  } catch {
+    return false; // a damaged auth is readLamp's to report
   }
 }
 

@@ -48,8 +48,17 @@ export interface RememberChoices {
   wifiPassword: boolean;
 }
 
+/**
+ * How the lamp and its remotes talk (docs/contracts.md, "The signed lamp protocol"). `signed`:
+ * every command, state, reply and status carries an HMAC-SHA256 made with `key` (32 lowercase hex
+ * digits, 16 random bytes), so only key holders can switch the lamp and the remote believes only
+ * the lamp. `plain`: the tutorial's protocol, `on`/`off` → `saya hidup`/`saya mati`, which anyone
+ * on the broker can read and send.
+ */
+export type LampAuth = { mode: 'signed'; key: string } | { mode: 'plain' };
+
 export interface LampSettings {
-  /** this browser's key for the lamp; not shared with the board or other browsers */
+  /** this browser's storage id for the lamp; not shared with the board or other browsers (not the signing key) */
   key: string;
   /** six hex digits; the board's MQTT client id and the default topics are built from it */
   deviceId: string;
@@ -61,6 +70,7 @@ export interface LampSettings {
   lamp: LampPin;
   wifi: WifiSettings;
   remember: RememberChoices;
+  auth: LampAuth;
 }
 
 export type TopicKind = keyof Topics;
@@ -87,6 +97,44 @@ export const PIN_RANGE: Record<Chip, { min: number; max: number }> = {
   esp8266: { min: 0, max: 16 },
   esp32: { min: 0, max: 39 },
 };
+
+export type ReservedPinReason = 'uart' | 'flash' | 'input-only';
+
+/**
+ * GPIOs a lamp must not be wired to, and why:
+ * - `uart`: GPIO1 (TX) and GPIO3 (RX) are UART0, MicroPython's REPL on both chips, the link the
+ *   uploader and the console use; driving one cuts the board off from the computer
+ *   (MicroPython docs, "Quick reference for the ESP8266" / "… ESP32": "UART0 is on Pins 1 (TX)
+ *   and 3 (RX)"; Espressif ESP8266EX and ESP32 datasheets, pin definitions: U0TXD/U0RXD).
+ * - `flash`: GPIO6–11 are wired to the SPI flash the firmware runs from (SD_CLK, SD_DATA0–3,
+ *   SD_CMD); touching one crashes the board (MicroPython ESP8266 quick reference, "Pins and GPIO":
+ *   "Pins 6–11 are used for connecting the SPI flash"; ESP32 datasheet, "Pin Definitions":
+ *   GPIO6–11 are connected to the integrated SPI flash).
+ * - `input-only`: on the ESP32, GPIO34–39 have no output driver (ESP32 datasheet, "GPIO & RTC
+ *   GPIO": "GPI34–39 are input-only"; MicroPython ESP32 quick reference, "Pins and GPIO").
+ */
+export const RESERVED_PINS: Record<Chip, ReadonlyMap<number, ReservedPinReason>> = {
+  esp8266: new Map<number, ReservedPinReason>([
+    [1, 'uart'],
+    [3, 'uart'],
+    ...[6, 7, 8, 9, 10, 11].map((p): [number, ReservedPinReason] => [p, 'flash']),
+  ]),
+  esp32: new Map<number, ReservedPinReason>([
+    [1, 'uart'],
+    [3, 'uart'],
+    ...[6, 7, 8, 9, 10, 11].map((p): [number, ReservedPinReason] => [p, 'flash']),
+    ...[34, 35, 36, 37, 38, 39].map((p): [number, ReservedPinReason] => [p, 'input-only']),
+  ]),
+};
+
+/** Why a pin cannot drive a lamp on this chip, or null when it can. */
+export function reservedPinReason(chip: Chip, pin: number): ReservedPinReason | null {
+  return RESERVED_PINS[chip].get(pin) ?? null;
+}
+
+/** 16 random bytes as lowercase hex: a 128-bit HMAC key (docs/contracts.md, config.json version 2). */
+export const LAMP_KEY_HEX_DIGITS = 32;
+const LAMP_KEY_PATTERN = /^[0-9a-f]{32}$/;
 
 // ---------------------------------------------------------------------------------------------
 // Presets
@@ -178,6 +226,27 @@ export function newDeviceId(): string {
   return randomHex(6);
 }
 
+/** A new signing key from the platform's CSPRNG (crypto.getRandomValues). */
+export function newLampKey(): string {
+  return randomHex(LAMP_KEY_HEX_DIGITS);
+}
+
+/** Whether `key` is a lamp key: 32 lowercase hex digits (128 bits). */
+export function isLampKeyHex(key: string): boolean {
+  return LAMP_KEY_PATTERN.test(key);
+}
+
+/** The tutorial's exact protocol: its topics, unsigned. Anyone on the broker can switch such a lamp. */
+export function withTutorialProtocol(s: LampSettings): LampSettings {
+  return { ...s, topics: { ...TUTORIAL_TOPICS }, auth: { mode: 'plain' } };
+}
+
+/** Per-device topics, signed: the lamp's key is kept if it has one, else a new one is made. */
+export function withDeviceProtocol(s: LampSettings): LampSettings {
+  const key = s.auth.mode === 'signed' && isLampKeyHex(s.auth.key) ? s.auth.key : newLampKey();
+  return { ...s, topics: deviceTopics(s.deviceId), auth: { mode: 'signed', key } };
+}
+
 export interface DefaultSettingsOptions {
   chip?: Chip;
   deviceId?: string;
@@ -200,6 +269,7 @@ export function defaultSettings(options: DefaultSettingsOptions = {}): LampSetti
     lamp: defaultLampPin(chip),
     wifi: { ssid: '', password: '' },
     remember: { brokerCredentials: false, wifiPassword: false },
+    auth: { mode: 'signed', key: newLampKey() },
   };
 }
 
@@ -225,7 +295,8 @@ export type SettingsField =
   | 'replies.off'
   | 'lamp.pin'
   | 'wifi.ssid'
-  | 'wifi.password';
+  | 'wifi.password'
+  | 'auth.key';
 
 /** One problem with one field, as a code and the data a sentence about it needs. */
 export type SettingsIssue =
@@ -243,7 +314,9 @@ export type SettingsIssue =
   | { field: 'broker.ws'; code: 'ws-url-scheme'; scheme: string }
   | { field: 'broker.ws'; code: 'ws-insecure-from-https' }
   | { field: 'deviceId'; code: 'device-id-invalid' }
-  | { field: 'wifi.password'; code: 'wifi-password-length'; min: number; max: number; actual: number };
+  | { field: 'wifi.password'; code: 'wifi-password-length'; min: number; max: number; actual: number }
+  | { field: 'lamp.pin'; code: 'pin-reserved'; pin: number; reason: ReservedPinReason }
+  | { field: 'auth.key'; code: 'key-invalid' };
 
 export type SettingsIssueCode = SettingsIssue['code'];
 
@@ -361,6 +434,8 @@ export function validateSettings(settings: LampSettings, options: ValidateOption
   }
   issues.push(...validateTopics(settings.topics));
   issues.push(...validateReplies(settings.replies));
+  // A signed lamp's remote needs the key as much as the board does.
+  if (settings.auth.mode === 'signed' && !isLampKeyHex(settings.auth.key)) issues.push({ field: 'auth.key', code: 'key-invalid' });
 
   if (options.purpose === 'board') {
     if (!/^[0-9a-f]{6}$/.test(settings.deviceId)) issues.push({ field: 'deviceId', code: 'device-id-invalid' });
@@ -370,7 +445,10 @@ export function validateSettings(settings: LampSettings, options: ValidateOption
     checkRange(issues, 'broker.port', settings.broker.port, 1, 65535);
     checkRange(issues, 'broker.keepalive', settings.broker.keepalive, KEEPALIVE_MIN, KEEPALIVE_MAX);
     const pins = PIN_RANGE[settings.chip];
-    checkRange(issues, 'lamp.pin', settings.lamp.pin, pins.min, pins.max);
+    if (checkRange(issues, 'lamp.pin', settings.lamp.pin, pins.min, pins.max)) {
+      const reason = reservedPinReason(settings.chip, settings.lamp.pin);
+      if (reason) issues.push({ field: 'lamp.pin', code: 'pin-reserved', pin: settings.lamp.pin, reason });
+    }
     checkText(issues, 'wifi.ssid', settings.wifi.ssid, { max: SSID_MAX_BYTES, unit: 'bytes' });
     const pw = settings.wifi.password;
     if (pw !== '' && (pw.length < WIFI_PASSWORD_MIN || pw.length > WIFI_PASSWORD_MAX)) {
@@ -386,12 +464,15 @@ function checkRange(
   value: number,
   min: number,
   max: number,
-): void {
-  if (!Number.isInteger(value) || value < min || value > max) issues.push({ field, code: 'out-of-range', min, max });
+): boolean {
+  if (Number.isInteger(value) && value >= min && value <= max) return true;
+  issues.push({ field, code: 'out-of-range', min, max });
+  return false;
 }
 
 // ---------------------------------------------------------------------------------------------
-// config.json version 1 (docs/contracts.md): what the uploader writes to the board
+// config.json (docs/contracts.md): what the uploader writes to the board. Version 2 is version 1
+// plus `auth`; the firmware still reads version 1 files, as plain lamps.
 
 export interface ConfigJsonV1 {
   version: 1;
@@ -402,10 +483,12 @@ export interface ConfigJsonV1 {
   replies: Replies;
 }
 
-export function toConfigJson(settings: LampSettings): ConfigJsonV1 {
+export type ConfigJsonV2 = Omit<ConfigJsonV1, 'version'> & { version: 2; auth: LampAuth };
+
+export function toConfigJson(settings: LampSettings): ConfigJsonV2 {
   const { broker } = settings;
   return {
-    version: 1,
+    version: 2,
     wifi: { ssid: settings.wifi.ssid, password: settings.wifi.password },
     mqtt: {
       host: broker.host,
@@ -418,5 +501,6 @@ export function toConfigJson(settings: LampSettings): ConfigJsonV1 {
     topics: { command: settings.topics.command, reply: settings.topics.reply, status: settings.topics.status, state: settings.topics.state },
     lamp: { pin: settings.lamp.pin, active_low: settings.lamp.activeLow },
     replies: { on: settings.replies.on, off: settings.replies.off },
+    auth: settings.auth.mode === 'signed' ? { mode: 'signed', key: settings.auth.key } : { mode: 'plain' },
   };
 }

@@ -63,11 +63,11 @@ describe('browser storage', () => {
 describe('JSON export and import', () => {
   it('round-trips lamps and leaves secrets out unless asked', () => {
     const lamp = lampWithSecrets({ brokerCredentials: true, wifiPassword: true });
-    const plain = exportLamps([lamp], { includeSecrets: false });
+    const plain = exportLamps([lamp], { includeSecrets: false, includeKeys: true });
     expect(plain).not.toContain('secret');
     const back = importLamps(plain);
     expect(back.ok && back.lamps[0]).toEqual({ ...lamp, broker: { ...lamp.broker, user: '', password: '' }, wifi: { ssid: 'Suko', password: '' } });
-    const full = importLamps(exportLamps([lamp], { includeSecrets: true }));
+    const full = importLamps(exportLamps([lamp], { includeSecrets: true, includeKeys: true }));
     expect(full.ok && full.lamps).toEqual([lamp]);
   });
 
@@ -79,7 +79,7 @@ describe('JSON export and import', () => {
       issues: [{ code: 'json-version', version: 9 }],
     });
     const lamp = defaultSettings();
-    const file = JSON.parse(exportLamps([lamp, lamp, lamp], { includeSecrets: false })) as { lamps: Record<string, unknown>[] };
+    const file = JSON.parse(exportLamps([lamp, lamp, lamp], { includeSecrets: false, includeKeys: true })) as { lamps: Record<string, unknown>[] };
     file.lamps[1]!.topics = { ...lamp.topics, status: 42 };
     file.lamps[2]!.topics = { ...lamp.topics, command: 'nyala/#' };
     expect(importLamps(JSON.stringify(file))).toEqual({
