@@ -1,17 +1,22 @@
-// The pairing link of docs/contracts.md ("Routes and the pairing link"): `#/pair?v=1&…` carries a
-// lamp from the laptop that set it up to a phone, usually as a QR code. It carries the name, the
-// broker, the topics and the replies; the broker's user and password only when the person opts
-// in; the Wi-Fi password never (the phone does not need it, and a QR code is easy to photograph).
+// The pairing link of docs/contracts.md ("Routes and the pairing link", "Pairing link version 2"):
+// `#/pair?v=2&…` carries a lamp from the laptop that set it up to a phone, usually as a QR code.
+// It carries the name, the broker, the topics and the replies; a signed lamp's key (whoever scans
+// the code can switch the lamp, and the UI says so); the broker's user and password only when the
+// person opts in; the Wi-Fi password never (the phone does not need it, and a QR code is easy to
+// photograph). All of it sits in the URL fragment, which browsers never send to a server.
 import {
   defaultSettings,
   detectBrokerPreset,
+  isLampKeyHex,
   newDeviceId,
   validateSettings,
   type LampSettings,
   type SettingsIssue,
 } from './settings.ts';
 
-export const PAIRING_VERSION = '1';
+export const PAIRING_VERSION = '2';
+/** Links made before signing: read as plain lamps, as their boards run the tutorial protocol. */
+const PLAIN_ONLY_VERSION = '1';
 export const PAIRING_ROUTE = '/pair';
 
 export interface PairingLinkOptions {
@@ -19,7 +24,7 @@ export interface PairingLinkOptions {
   includeCredentials: boolean;
 }
 
-/** The query part, `v=1&name=…`; URLSearchParams escapes `&#/?`, spaces and unicode. */
+/** The query part, `v=2&name=…`; URLSearchParams escapes `&#/?`, spaces and unicode. */
 export function pairingQuery(settings: LampSettings, options: PairingLinkOptions): string {
   const q = new URLSearchParams();
   q.set('v', PAIRING_VERSION);
@@ -33,6 +38,7 @@ export function pairingQuery(settings: LampSettings, options: PairingLinkOptions
   q.set('state', settings.topics.state);
   q.set('on', settings.replies.on);
   q.set('off', settings.replies.off);
+  if (settings.auth.mode === 'signed') q.set('key', settings.auth.key);
   if (options.includeCredentials && settings.broker.user !== '') {
     q.set('user', settings.broker.user);
     q.set('password', settings.broker.password);
@@ -40,7 +46,7 @@ export function pairingQuery(settings: LampSettings, options: PairingLinkOptions
   return q.toString();
 }
 
-/** `#/pair?v=1&…`, to append to the app's address. */
+/** `#/pair?v=2&…`, to append to the app's address. */
 export function pairingHash(settings: LampSettings, options: PairingLinkOptions): string {
   return `#${PAIRING_ROUTE}?${pairingQuery(settings, options)}`;
 }
@@ -57,6 +63,8 @@ export type PairingIssue =
   | { code: 'unsupported-version'; version: string | null }
   | { code: 'missing'; param: string }
   | { code: 'bad-number'; param: string }
+  /** `key=` is there but is not 32 lowercase hex digits (a link cut short or mistyped) */
+  | { code: 'bad-key' }
   | { code: 'invalid'; issue: SettingsIssue };
 
 export type PairingResult =
@@ -78,7 +86,7 @@ export function parsePairingLink(input: string): PairingResult {
 /** The same, for the query the router has already split off `#/pair?…`. */
 export function parsePairingParams(q: URLSearchParams): PairingResult {
   const version = q.get('v');
-  if (version !== PAIRING_VERSION) return { ok: false, issues: [{ code: 'unsupported-version', version }] };
+  if (version !== PAIRING_VERSION && version !== PLAIN_ONLY_VERSION) return { ok: false, issues: [{ code: 'unsupported-version', version }] };
 
   const issues: PairingIssue[] = [];
   for (const param of REQUIRED) if (!q.has(param)) issues.push({ code: 'missing', param });
@@ -109,10 +117,60 @@ export function parsePairingParams(q: URLSearchParams): PairingResult {
   settings.replies = { on: get('on'), off: get('off') };
   // Credentials the sender chose to share are kept unless the person on the phone unticks it.
   settings.remember = { brokerCredentials: carriedCredentials, wifiPassword: false };
+  // A version 2 link with a key is a signed lamp; without one (or a version 1 link), plain.
+  const key = version === PAIRING_VERSION ? q.get('key') : null;
+  if (key === null) settings.auth = { mode: 'plain' };
+  else if (isLampKeyHex(key)) settings.auth = { mode: 'signed', key };
+  else issues.push({ code: 'bad-key' });
 
   for (const issue of validateSettings(settings, { purpose: 'remote' })) issues.push({ code: 'invalid', issue });
   if (issues.length > 0) return { ok: false, issues };
   return { ok: true, settings, carriedCredentials };
+}
+
+/**
+ * The lamp in `lamps` a pairing link describes again, or null for a new lamp: the same device id
+ * (per-device topics name it), or the same command topic on the same broker WebSocket URL.
+ */
+export function findPairedLamp(lamps: readonly LampSettings[], incoming: LampSettings): LampSettings | null {
+  const incomingId = deviceIdFromTopics(incoming.topics.command);
+  const byId = incomingId === null ? undefined : lamps.find((l) => l.deviceId === incomingId);
+  if (byId) return byId;
+  return lamps.find((l) => l.topics.command === incoming.topics.command && sameUrl(l.broker.ws, incoming.broker.ws)) ?? null;
+}
+
+/**
+ * The lamp a pairing link replaces, updated: the link's name, broker, topics, replies and key;
+ * this browser's storage id, and what the link does not carry (chip, pin, Wi-Fi, keepalive), stay.
+ * The old broker user and password stay too unless the link brought new ones.
+ */
+export function mergePairedLamp(existing: LampSettings, incoming: LampSettings, carriedCredentials: boolean): LampSettings {
+  const broker = carriedCredentials
+    ? { ...incoming.broker, keepalive: existing.broker.keepalive }
+    : { ...incoming.broker, user: existing.broker.user, password: existing.broker.password, keepalive: existing.broker.keepalive };
+  return {
+    ...existing,
+    deviceId: deviceIdFromTopics(incoming.topics.command) ?? existing.deviceId,
+    name: incoming.name,
+    broker,
+    topics: { ...incoming.topics },
+    replies: { ...incoming.replies },
+    auth: { ...incoming.auth },
+    remember: {
+      ...existing.remember,
+      brokerCredentials: carriedCredentials ? incoming.remember.brokerCredentials : existing.remember.brokerCredentials,
+    },
+    wifi: { ...existing.wifi },
+    lamp: { ...existing.lamp },
+  };
+}
+
+function sameUrl(a: string, b: string): boolean {
+  try {
+    return new URL(a).href === new URL(b).href;
+  } catch {
+    return a === b;
+  }
 }
 
 /** Whether a location hash is the pairing route (the router's question). */

@@ -91,3 +91,57 @@ describe('JSON export and import', () => {
     });
   });
 });
+
+describe('the signing key in storage and in exports', () => {
+  const KEY = '000102030405060708090a0b0c0d0e0f';
+  function signed(name = 'Teras'): LampSettings {
+    const s = defaultSettings({ name });
+    s.auth = { mode: 'signed', key: KEY };
+    return s;
+  }
+
+  it('keeps the key in storage (the remote signs with it), whatever else is remembered', () => {
+    const store = new LampStore(new MemoryStorage());
+    const lamp = signed();
+    store.save([lamp]);
+    expect(store.load()).toEqual([lamp]);
+  });
+
+  it('reads a lamp stored before signing existed as plain', () => {
+    const storage = new MemoryStorage();
+    const old = defaultSettings() as Partial<LampSettings>;
+    delete old.auth;
+    storage.setItem('nyala.lamps.v1', JSON.stringify({ format: 'nyala-lamps', version: 1, lamps: [old] }));
+    const [loaded] = new LampStore(storage).load();
+    expect(loaded?.auth).toEqual({ mode: 'plain' });
+    expect(loaded?.topics).toEqual(old.topics);
+  });
+
+  it('leaves the key out of an export unless asked; importing such a file names the lamp that lacks it', () => {
+    const plainLamp = { ...defaultSettings({ name: 'Tutorial' }), auth: { mode: 'plain' as const } };
+    const without = exportLamps([signed('Teras'), plainLamp], { includeSecrets: true, includeKeys: false });
+    expect(without).not.toContain(KEY);
+    const file = JSON.parse(without) as { lamps: { auth: unknown }[] };
+    expect(file.lamps[0]!.auth).toEqual({ mode: 'signed' });
+    expect(importLamps(without)).toEqual({ ok: false, issues: [{ code: 'missing-key', lamp: 0, name: 'Teras' }] });
+
+    const withKeys = exportLamps([signed('Teras'), plainLamp], { includeSecrets: false, includeKeys: true });
+    expect(withKeys).toContain(KEY);
+    const back = importLamps(withKeys);
+    expect(back.ok && back.lamps.map((l) => l.auth)).toEqual([{ mode: 'signed', key: KEY }, { mode: 'plain' }]);
+  });
+
+  it('refuses a damaged auth or a malformed key on import', () => {
+    const lamp = signed();
+    const file = JSON.parse(exportLamps([lamp, lamp], { includeSecrets: false, includeKeys: true })) as { lamps: Record<string, unknown>[] };
+    file.lamps[0]!.auth = { mode: 'sometimes' };
+    file.lamps[1]!.auth = { mode: 'signed', key: 'abc' };
+    expect(importLamps(JSON.stringify(file))).toEqual({
+      ok: false,
+      issues: [
+        { code: 'json-field', lamp: 0, path: 'auth.mode' },
+        { code: 'invalid-lamp', lamp: 1, issues: [{ field: 'auth.key', code: 'key-invalid' }] },
+      ],
+    });
+  });
+});
