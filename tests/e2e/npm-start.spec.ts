@@ -1,8 +1,12 @@
 // `npm start` as a newcomer meets it: the dev server with the local broker and the virtual boards.
 // Pick the virtual ESP8266, flash the built-in image, upload with the prefilled settings (local
 // broker, demo Wi-Fi), switch the lamp on and see the drawn board's LED light up.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { root } from './builds.ts';
 import { expect, freePort, test } from './fixtures.ts';
 
@@ -60,5 +64,68 @@ test('npm start: virtual board, built-in image, prefilled settings, local broker
     process.kill(-app.child.pid!, 'SIGINT');
     const [code] = (await Promise.race([once(app.child, 'exit'), new Promise((r) => setTimeout(() => r([null]), 20_000))])) as [number | null];
     expect(code, app.output()).toBe(0);
+  }
+});
+
+/** Whether any process of the group `pgid` is still alive (signal 0 only checks). */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('a fresh clone: `npm start` installs what it needs, the page answers, Ctrl-C leaves nothing running', async ({ page }) => {
+  // npm ci from the npm cache (offline-preferred) plus the dev server's first start; generous for
+  // a loaded 2-core machine, and still an upper bound a newcomer would notice.
+  const BOUND_MS = 240_000;
+  test.setTimeout(BOUND_MS + 60_000);
+  const dir = await mkdtemp(path.join(tmpdir(), 'nyala-clone-'));
+  const clone = path.join(dir, 'nyala');
+  let child: ChildProcess | undefined;
+  try {
+    // What `git clone` gives a newcomer: the committed HEAD, no node_modules, nothing built.
+    const git = spawnSync('git', ['clone', '--quiet', '--no-hardlinks', root, clone], { encoding: 'utf8' });
+    expect(git.status, git.stderr).toBe(0);
+    expect(existsSync(path.join(clone, 'node_modules'))).toBe(false);
+
+    const port = await freePort();
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port) };
+    // Whatever npm run this test set for its own package must not leak into the clone's npm.
+    for (const k of Object.keys(env)) if (k.startsWith('npm_')) delete env[k];
+    const started = Date.now();
+    child = spawn('npm', ['start'], { cwd: clone, env, detached: true });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    let installedAt = 0;
+    while (!/Ctrl-C stops everything/.test(out)) {
+      if (!installedAt && /added \d+ packages/.test(out)) installedAt = Date.now();
+      if (Date.now() - started > BOUND_MS || child.exitCode !== null) throw new Error(`npm start on a fresh clone did not come up:\n${out}`);
+      await Promise.race([once(child.stdout!, 'data'), once(child.stderr!, 'data'), once(child, 'exit')]);
+    }
+    expect(out, 'npm start ran npm ci itself').toMatch(/nyala setup: .*npm.* ci --prefer-offline/);
+
+    await page.goto(`http://localhost:${port}/#/install`, { waitUntil: 'domcontentloaded' });
+    await expect(page.locator('main > *').locator('h1')).toHaveText(/Install MicroPython|Pasang MicroPython/, { timeout: 60_000 });
+    const answered = Date.now();
+    const note = `npm ci ${installedAt ? ((installedAt - started) / 1000).toFixed(1) : '?'} s; page answering ${((answered - started) / 1000).toFixed(1)} s after \`npm start\``;
+    test.info().annotations.push({ type: 'timing', description: note });
+    console.log(`fresh clone: ${note}`);
+    expect(answered - started).toBeLessThan(BOUND_MS);
+
+    // Ctrl-C: the terminal sends SIGINT to the whole foreground process group.
+    const pgid = child.pid!;
+    const exited = once(child, 'exit');
+    process.kill(-pgid, 'SIGINT');
+    await exited;
+    await expect.poll(() => groupAlive(pgid), { timeout: 30_000, message: `processes of npm start left running:\n${out}` }).toBe(false);
+    // Nothing answers on the app's port any more.
+    await expect(fetch(`http://localhost:${port}/`)).rejects.toThrow();
+  } finally {
+    if (child?.pid && groupAlive(child.pid)) process.kill(-child.pid, 'SIGKILL');
+    await rm(dir, { recursive: true, force: true });
   }
 });
