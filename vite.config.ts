@@ -1,12 +1,28 @@
 /// <reference types="vitest/config" />
 import { defineConfig } from 'vite';
-import { VitePWA } from 'vite-plugin-pwa';
+import { VitePWA, type VitePWAOptions } from 'vite-plugin-pwa';
 
-// One setting picks where the app lives: "/" for the root, "/<repo>/" for a GitHub Pages project site.
+// One setting picks where the app lives: "/" for the root, "/<repo>/" for a GitHub Pages project
+// site. `vite build --base /x/` on the command line overrides it; the manifest follows whichever
+// base Vite resolved (integration.configureOptions below), never this constant.
 const base = normaliseBase(process.env.NYALA_BASE ?? '/');
 // Each build gets an id the page shows; a new id means a new service worker, which is what the
 // update prompt reacts to.
 const buildId = process.env.NYALA_BUILD_ID ?? new Date().toISOString().replace(/[-:]|\.\d+Z$/g, '').replace('T', '.');
+
+const manifest: NonNullable<Exclude<VitePWAOptions['manifest'], false>> = {
+  name: 'Nyala — lampu Wi-Fi / Wi-Fi lamp',
+  short_name: 'Nyala',
+  description:
+    'Pasang MicroPython di ESP8266/ESP32 dan nyalakan lampu dari ponsel. Flash an ESP8266/ESP32 and switch a lamp from your phone.',
+  lang: 'id',
+  theme_color: '#14213d',
+  background_color: '#14213d',
+  display: 'standalone',
+  orientation: 'portrait',
+  // start_url, scope and id follow the base Vite resolved: integration.configureOptions below.
+  categories: ['utilities'],
+};
 
 export default defineConfig({
   base,
@@ -33,21 +49,18 @@ export default defineConfig({
         preset: 'minimal-2023',
         overrideManifestIcons: true,
       },
-      manifest: {
-        name: 'Nyala — lampu Wi-Fi / Wi-Fi lamp',
-        short_name: 'Nyala',
-        description:
-          'Pasang MicroPython di ESP8266/ESP32 dan nyalakan lampu dari ponsel. Flash an ESP8266/ESP32 and switch a lamp from your phone.',
-        lang: 'id',
-        theme_color: '#14213d',
-        background_color: '#14213d',
-        display: 'standalone',
-        orientation: 'portrait',
-        // The installed app opens straight to the remote: that is what a phone is for.
-        start_url: `${base}#/remote`,
-        scope: base,
-        id: base,
-        categories: ['utilities'],
+      manifest,
+      integration: {
+        // Vite resolves `base` from this config, NYALA_BASE or `--base` on the command line, and
+        // only then is it known: the plugin calls this with the resolved config before it reads
+        // the manifest.
+        configureOptions(viteConfig, options) {
+          if (!options.manifest) return;
+          // The installed app opens straight to the remote: that is what a phone is for.
+          options.manifest.start_url = `${viteConfig.base}#/remote`;
+          options.manifest.scope = viteConfig.base;
+          options.manifest.id = viteConfig.base;
+        },
       },
       workbox: {
         // The plugin adds the manifest itself; matching it here too would list it twice.
