@@ -4,7 +4,7 @@
 import type { AccessPoint, BoardApp, BoardAppContext, BoardAppFactory } from './app.ts';
 import { downloadBanner, flashBootBanner, loadLines, bootFailure, type ResetCause } from './boot-text.ts';
 import type { ChipSpec, Registers } from './chip.ts';
-import type { NorFlash } from './flash.ts';
+import { md5TimeMs, type NorFlash } from './flash.ts';
 import { echoApp } from './echo-app.ts';
 import { checkImage } from './image.ts';
 import type { Link } from './link.ts';
@@ -29,6 +29,8 @@ export interface BoardCoreOptions {
   app?: BoardAppFactory;
   accessPoints: AccessPoint[];
   rawPaste: boolean;
+  /** overrides the modelled SPI_FLASH_MD5 ms per MB (flash.ts) */
+  md5MsPerMb?: number;
   onState?: (s: BoardState) => void;
 }
 
@@ -121,6 +123,7 @@ export class BoardCore {
       flash,
       uartWrite: (b) => this.write(gen, b),
       delay: (ms) => this.sleep(gen, ms),
+      md5Ms: (loader, bytes) => md5TimeMs(spec.name, loader, bytes, this.o.md5MsPerMb),
       drainTx: async () => {
         await link.toHost.drain();
         this.alive(gen);

@@ -9,6 +9,13 @@
 //   chip erase          tCE  = 10 s for 4 MB, taken as proportional to size: 2.5 s per MB
 //   page program 256 B  tPP  = 0.4 ms
 // All are board time: the board multiplies them by its timeScale.
+//
+// SPI_FLASH_MD5 (verify) reads the region and hashes it on the chip. A stated estimate, not a
+// measurement: reading at the loader's 40 MHz SPI clock, one data line (W25Q32JV Read Data 03h,
+// 5 MB/s) = 0.2 s per MB, plus MD5 in software at about 12 cycles a byte, 80 MHz on the ESP8266
+// stub and both ESP32 loaders = 0.15 s per MB; the ESP32 ROM runs its CPU from the 40 MHz
+// crystal (PLL not started), so its hashing takes twice that. esptool allows 8 s per MB
+// (MD5_TIMEOUT_PER_MB in esptool and esptool-js). The ESP8266 ROM has no MD5 command.
 
 export const SECTOR_SIZE = 0x1000;
 export const BLOCK_SIZE = 0x10000;
@@ -17,6 +24,16 @@ export const SECTOR_ERASE_MS = 45;
 export const BLOCK_ERASE_MS = 150;
 export const CHIP_ERASE_MS_PER_MB = 2500;
 export const PAGE_PROGRAM_MS = 0.4;
+/** Modelled ms per MB of SPI_FLASH_MD5 (read + hash), by chip and loader (see above). */
+export const MD5_MS_PER_MB: Readonly<Record<'esp8266' | 'esp32', { rom?: number; stub: number }>> = {
+  esp8266: { stub: 200 + 150 },
+  esp32: { rom: 200 + 300, stub: 200 + 150 },
+};
+
+export function md5TimeMs(chip: 'esp8266' | 'esp32', loader: 'rom' | 'stub', bytes: number, msPerMb?: number): number {
+  const perMb = msPerMb ?? MD5_MS_PER_MB[chip][loader] ?? MD5_MS_PER_MB[chip].stub;
+  return (perMb * bytes) / (1024 * 1024);
+}
 
 export const MIN_FLASH_SIZE = 512 * 1024;
 export const MAX_FLASH_SIZE = 16 * 1024 * 1024;

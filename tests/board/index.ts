@@ -16,7 +16,7 @@ export type { Direction, FaultSpec } from './link.ts';
 export type { ResetCircuit } from './reset-circuit.ts';
 export { VirtualSerialPort } from './port.ts';
 export { testImage, checkImage, buildImage, deflateRatio, TEST_IMAGE_SIZE } from './image.ts';
-export { eraseTimeMs, chipEraseTimeMs, programTimeMs, SECTOR_SIZE } from './flash.ts';
+export { eraseTimeMs, chipEraseTimeMs, programTimeMs, md5TimeMs, MD5_MS_PER_MB, SECTOR_SIZE } from './flash.ts';
 export { ECHO_GREETING } from './echo-app.ts';
 
 export interface BoardOptions {
@@ -37,6 +37,8 @@ export interface BoardOptions {
   maxBaud?: number;
   /** 1 = real time; 0.05 = twenty times faster (line and flash timings scale alike); default 1 */
   timeScale?: number;
+  /** SPI_FLASH_MD5 ms per MB instead of the per-chip model (flash.ts, MD5_MS_PER_MB) */
+  md5MsPerMb?: number;
   /** what runs after a normal boot; default an echo application */
   app?: BoardAppFactory;
   /** flash contents at power-on (written at offset 0) */
@@ -125,6 +127,7 @@ export function createBoard(options: BoardOptions): Board {
     timeScale,
     accessPoints: options.accessPoints ?? [],
     rawPaste,
+    ...(options.md5MsPerMb !== undefined ? { md5MsPerMb: options.md5MsPerMb } : {}),
     ...(options.app ? { app: options.app } : {}),
   });
   const circuit = new AutoReset(autoReset ? (options.resetCircuit ?? 'two-transistor') : 'none');

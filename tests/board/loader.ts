@@ -17,6 +17,8 @@ export interface LoaderHost {
   flash: NorFlash;
   /** Bytes onto the UART (resolves when the TX FIFO took them; throws Halted after a reset). */
   uartWrite(bytes: Uint8Array): Promise<void>;
+  /** Modelled ms of SPI_FLASH_MD5 over `bytes` on this chip (flash.ts, md5TimeMs). */
+  md5Ms(loader: 'rom' | 'stub', bytes: number): number;
   /** Wait modelled board time (scaled by timeScale; throws Halted after a reset). */
   delay(ms: number): Promise<void>;
   /** Wait until the UART has sent everything queued (before changing baud). */

@@ -177,6 +177,7 @@ export class RomLoader extends FrameLoop {
         const size = u32(data, 1);
         if (!this.host.flash.inRange(addr, size)) return this.fail(op, RomError.FLASH_READ);
         // The ESP32 ROM answers with 32 hex characters, the stub with 16 raw bytes (docs).
+        await this.host.delay(this.host.md5Ms('rom', size));
         const hex = createHash('md5').update(this.host.flash.read(addr, size)).digest('hex');
         return this.ok(op, new TextEncoder().encode(hex));
       }

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { boardPerTest, loaderFor, within } from './esptool-harness.ts';
-import { type Board } from './index.ts';
+import { MD5_MS_PER_MB, type Board } from './index.ts';
 import { RawClient, SYNC_DATA, words } from './raw-client.ts';
 
 let board: Board | undefined;
@@ -86,4 +86,20 @@ describe('stub answers', () => {
     expect(Buffer.from(digest!).toString('hex')).toBe(createHash('md5').update(b.flash.read(0x20000, 0x2000)).digest('hex'));
     await raw.close();
   });
+
+  for (const chip of ['esp8266', 'esp32'] as const) {
+    it(`SPI_FLASH_MD5 over 4 MB takes the ${chip}'s modelled read-and-hash time, then answers 16 bytes`, { timeout: 30_000 }, async () => {
+      const { b, raw } = await stubSession(chip);
+      const size = 4 << 20;
+      const t0 = performance.now();
+      await raw.send(0x13, words(0, size, 0, 0));
+      const [r] = await raw.replies(1, 20_000);
+      const ms = performance.now() - t0;
+      expect(r?.op).toBe(0x13);
+      expect(Buffer.from(r!.body.subarray(0, 16)).toString('hex')).toBe(createHash('md5').update(b.flash.read(0, size)).digest('hex'));
+      // 4 MB × the model's ms per MB, at the board's timeScale: never free, as it was.
+      expect(ms).toBeGreaterThanOrEqual(4 * MD5_MS_PER_MB[chip].stub * 0.05 * 0.95);
+      await raw.close();
+    });
+  }
 });

@@ -138,6 +138,7 @@ export class StubLoader extends FrameLoop {
         const addr = u32(data, 0);
         const size = u32(data, 1);
         if (!h.flash.inRange(addr, size)) return { code: StubCode.FAILED_SPI_OP };
+        await h.delay(h.md5Ms('stub', size));
         const md5 = createHash('md5').update(h.flash.read(addr, size)).digest();
         return { code: StubCode.SUCCESS, body: new Uint8Array(md5) };
       }

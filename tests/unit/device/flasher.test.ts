@@ -198,3 +198,29 @@ describe('a link that stops moving', () => {
     await expect.poll(() => b.port.readable, { timeout: 20_000 }).toBeNull();
   });
 });
+
+describe('a verify as slow as a chip', () => {
+  it('the stub hashing 4 MB for longer than the stall limit is not a stall, and esptool-js waits for it', { timeout: 90_000 }, async () => {
+    // A whole-flash image (the test image, then erased bytes): the MD5 covers all 4 MB. The MD5 is
+    // made slower than the model (50 s per MB, scaled: 10 s for 4 MB, within esptool-js's 8 s per
+    // MB) to outlast the stall limit.
+    const b = board('esp8266', '4MB', { md5MsPerMb: 50_000 });
+    const image = new Uint8Array(b.flash.size).fill(0xff);
+    image.set(testImage('esp8266'), 0);
+    const stallTimeoutMs = 5000;
+    let verifyingAt = 0;
+    let doneAt = 0;
+    await flashImage(b.port, image, {
+      stallTimeoutMs,
+      onEvent: (e) => {
+        if (e.state === 'verifying') verifyingAt = performance.now();
+        if (e.state === 'done') doneAt = performance.now();
+      },
+    });
+    expect(verifyingAt).toBeGreaterThan(0);
+    // The verify really took the chip's time (a free MD5 would be done at once) …
+    expect(doneAt - verifyingAt).toBeGreaterThan(stallTimeoutMs);
+    // … and what it checked is what was written.
+    expect(md5(b.flash.read(0x10, b.flash.size - 0x10))).toBe(md5(image.subarray(0x10)));
+  });
+});
