@@ -1,0 +1,2 @@
+// Types for scripts/pages-base.mjs (plain Node, so the workflow runs it before npm ci).
+export function pagesBase(repository: string): string;
