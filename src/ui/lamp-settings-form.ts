@@ -1,14 +1,14 @@
-// A lamp's settings as the remote needs them: name, broker, topics, answers. (The upload issue's
-// board form adds Wi-Fi and the pin on top of the same model.) Saving validates first and shows
-// each problem beside its field.
+// A lamp's settings as the remote needs them: name, broker, who can switch it (signed or plain),
+// topics, answers. (The upload issue's board form adds Wi-Fi and the pin on top of the same
+// model.) Saving validates first and shows each problem beside its field.
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import {
   BROKER_PRESETS,
-  TUTORIAL_TOPICS,
   applyBrokerPreset,
-  deviceTopics,
   validateSettings,
+  withDeviceProtocol,
+  withTutorialProtocol,
   type BrokerPresetId,
   type LampSettings,
   type SettingsField,
@@ -119,6 +119,9 @@ export class LampSettingsForm extends LitElement {
               : nothing}
             ${this.field('broker.user', s.user, d.broker.user, (x, v) => (x.broker.user = v))}
             ${this.field('broker.password', s.password, d.broker.password, (x, v) => (x.broker.password = v), 'password')}
+            ${board && d.broker.password !== ''
+              ? html`<p class="callout" data-testid="password-in-clear">${b.passwordInClear(d.broker.port)}</p>`
+              : nothing}
             <label class="check">
               <input
                 type="checkbox"
@@ -129,16 +132,13 @@ export class LampSettingsForm extends LitElement {
             </label>`
           : nothing}
       </fieldset>
+      ${this.renderProtocol(d)}
       <fieldset>
         <legend>${s.topics}</legend>
         ${this.field('topics.command', s.topicCommand, d.topics.command, (x, v) => (x.topics.command = v))}
         ${this.field('topics.reply', s.topicReply, d.topics.reply, (x, v) => (x.topics.reply = v))}
         ${this.field('topics.status', s.topicStatus, d.topics.status, (x, v) => (x.topics.status = v))}
         ${this.field('topics.state', s.topicState, d.topics.state, (x, v) => (x.topics.state = v))}
-        <div class="row">
-          <button type="button" @click=${() => this.edit((x) => (x.topics = { ...TUTORIAL_TOPICS }))}>${s.useTutorialTopics}</button>
-          <button type="button" @click=${() => this.edit((x) => (x.topics = deviceTopics(x.deviceId)))}>${s.useDeviceTopics}</button>
-        </div>
       </fieldset>
       <fieldset>
         <legend>${s.replies}</legend>
@@ -155,6 +155,33 @@ export class LampSettingsForm extends LitElement {
           : nothing}
       </div>
     </form>`;
+  }
+
+  /**
+   * Signed (this lamp's own topics and its key) or plain (the tutorial's topics and protocol).
+   * Two toggle buttons, one pressed; the sentence under them is a live region, so choosing plain
+   * is followed at once, for the eye and for a screen reader, by "anyone on this broker can
+   * switch this lamp".
+   */
+  private renderProtocol(d: LampSettings) {
+    const s = t().remote;
+    const signed = d.auth.mode === 'signed';
+    return html`<fieldset>
+      <legend>${s.protocol}</legend>
+      <div class="row protocol">
+        <button type="button" aria-pressed=${signed ? 'true' : 'false'} aria-describedby="protocol-explain"
+          @click=${() => this.edit((x) => Object.assign(x, withDeviceProtocol(x)))}>${s.useDeviceTopics}</button>
+        <button type="button" aria-pressed=${signed ? 'false' : 'true'} aria-describedby="protocol-explain"
+          @click=${() => this.edit((x) => Object.assign(x, withTutorialProtocol(x)))}>${s.useTutorialTopics}</button>
+      </div>
+      <p id="protocol-explain" aria-live="polite" class=${signed ? 'hint' : 'callout warning'} data-testid=${signed ? 'signed-explain' : 'plain-warning'}>
+        ${signed ? s.signedExplain : s.plainWarning}
+      </p>
+      ${d.auth.mode === 'signed'
+        ? html`${this.field('auth.key', s.lampKey, d.auth.key, (x, v) => (x.auth = { mode: 'signed', key: v.replace(/\s+/g, '').toLowerCase() }))}
+            <p class="hint">${s.lampKeyHint}</p>`
+        : nothing}
+    </fieldset>`;
   }
 
   /** Wi-Fi and the lamp pin: what only the board needs. */
@@ -261,6 +288,18 @@ export class LampSettingsForm extends LitElement {
       }
       .danger {
         color: light-dark(#c1121f, #ff8a8a);
+      }
+      .protocol button[aria-pressed='true'] {
+        border-color: var(--accent, #fca311);
+        box-shadow: inset 0 -3px 0 var(--accent, #fca311);
+        font-weight: 600;
+      }
+      .callout.warning {
+        border-left-color: light-dark(#c1121f, #ff8a8a);
+        margin: 0.25rem 0;
+      }
+      #auth-key {
+        font-family: ui-monospace, monospace;
       }
     `,
   ];

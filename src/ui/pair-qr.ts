@@ -47,6 +47,7 @@ export class PairQr extends LitElement {
     const hasCredentials = this.settings.broker.user !== '';
     return html`
       <p>${s.pairQrHint}</p>
+      <p class="warning" data-testid="pair-qr-warning">${this.settings.auth.mode === 'signed' ? s.pairQrWarning : s.pairQrPlain}</p>
       ${hasCredentials
         ? html`<label class="check">
             <input
@@ -89,6 +90,10 @@ export class PairQr extends LitElement {
       .link {
         word-break: break-all;
         font-size: 0.8rem;
+      }
+      .warning {
+        border-left: 4px solid light-dark(#c1121f, #ff8a8a);
+        padding-left: 0.75rem;
       }
       label.check {
         display: flex;

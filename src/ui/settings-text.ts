@@ -1,7 +1,8 @@
 // Settings and pairing problems as sentences. Apart from remote-text.ts because only the settings
 // form and the pairing confirmation need them, and both load when used.
 import type { PairingIssue } from '../lamp/pairing.ts';
-import type { SettingsIssue } from '../lamp/settings.ts';
+import type { ImportIssue } from '../lamp/settings-file.ts';
+import type { ReservedPinReason, SettingsIssue } from '../lamp/settings.ts';
 import { t } from './locale.ts';
 
 export function issueText(issue: SettingsIssue): string {
@@ -37,6 +38,23 @@ export function issueText(issue: SettingsIssue): string {
       return s.errDeviceId;
     case 'wifi-password-length':
       return s.errWifiPassword(issue.min, issue.max);
+    case 'pin-reserved':
+      return pinReservedText(issue.pin, issue.reason);
+    case 'key-invalid':
+      return s.errKeyInvalid;
+  }
+}
+
+/** Why a pin cannot take the lamp. Only the board form checks pins, and it loads the board strings. */
+function pinReservedText(pin: number, reason: ReservedPinReason): string {
+  const b = t().board;
+  switch (reason) {
+    case 'uart':
+      return b.pinUart(pin);
+    case 'flash':
+      return b.pinFlash(pin);
+    case 'input-only':
+      return b.pinInputOnly(pin);
   }
 }
 
@@ -56,8 +74,29 @@ export function pairingIssueText(issue: PairingIssue): string {
       return s.pairMissing(issue.param);
     case 'bad-number':
       return s.pairBadNumber(issue.param);
+    case 'bad-key':
+      return s.pairBadKey;
     case 'invalid':
       return `${fieldLabel(issue.issue.field)}: ${issueText(issue.issue)}`;
+  }
+}
+
+/** Why an exported file could not be imported, one sentence per problem. Lamps count from 1. */
+export function importIssueText(issue: ImportIssue): string {
+  const s = t().remote;
+  switch (issue.code) {
+    case 'json-syntax':
+      return s.importNotJson;
+    case 'json-format':
+      return s.importNotLamps;
+    case 'json-version':
+      return s.importVersion;
+    case 'json-field':
+      return s.importField(issue.lamp + 1, issue.path);
+    case 'missing-key':
+      return s.importMissingKey(issue.name || String(issue.lamp + 1));
+    case 'invalid-lamp':
+      return s.importInvalid(issue.lamp + 1, issue.issues.map((i) => `${fieldLabel(i.field)}: ${issueText(i)}`).join(' '));
   }
 }
 
@@ -85,6 +124,8 @@ export function fieldLabel(field: SettingsIssue['field']): string {
       return s.replyOn;
     case 'replies.off':
       return s.replyOff;
+    case 'auth.key':
+      return s.lampKey;
     default:
       return field;
   }
