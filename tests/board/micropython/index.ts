@@ -17,6 +17,16 @@ import type { FsKind } from './flashfs.mjs';
 
 export type { FsKind } from './flashfs.mjs';
 
+/**
+ * What the REPL's UART holds while the firmware is busy: the UART interrupt moves every byte from
+ * the chip's 128-byte FIFO into MicroPython's stdin ring at once (Ctrl-C becomes an interrupt
+ * there), and a full ring drops the byte (py/ringbuf.h holds size − 1). ESP8266: UART0 is on
+ * dupterm from boot (ports/esp8266/main.c), so its bytes go to stdin_ringbuf_array[256]
+ * (esp_mphal.c; the 16-byte uart_ringbuf of uart.h is only used once the REPL is detached); ESP32:
+ * stdin_ringbuf_array[260] (ports/esp32/mphalport.c). MicroPython 1.27 sources.
+ */
+export const RX_BUFFER_BYTES: Readonly<Record<'esp8266' | 'esp32', number>> = { esp8266: 255, esp32: 259 };
+
 export interface MicroPythonOptions {
   /**
    * The filesystem a first boot creates. MicroPython 1.27 creates LittleFS on both chips (renames
@@ -164,6 +174,7 @@ export class MicroPythonApp implements BoardApp {
     if (!(ctx.flash.buffer instanceof SharedArrayBuffer)) {
       throw new Error('the virtual board must give MicroPython its flash on a SharedArrayBuffer');
     }
+    Atomics.store(this.ctl, CTL.RX_LIMIT, RX_BUFFER_BYTES[ctx.chip]);
   }
 
   /** Arms the power-cut hook for the next rename onto an existing file. */
@@ -227,7 +238,11 @@ export class MicroPythonApp implements BoardApp {
         continue;
       }
       const head = Atomics.load(ctl, CTL.RX_HEAD);
-      if (((head - Atomics.load(ctl, CTL.RX_TAIL)) | 0) >= RX_CAP) {
+      const held = (head - Atomics.load(ctl, CTL.RX_TAIL)) | 0;
+      // A board's firmware takes each byte from its buffer as it arrives while it waits for input
+      // (the worker, woken, catches up): only while it is busy does the chip's buffer fill, and
+      // what comes on top of a full buffer is lost, as the UART interrupt's ringbuf_put loses it.
+      if (held >= RX_CAP || (held >= Atomics.load(ctl, CTL.RX_LIMIT) && Atomics.load(ctl, CTL.RX_IDLE) === 0)) {
         Atomics.add(ctl, CTL.RX_OVERFLOW, 1);
         continue;
       }

@@ -26,13 +26,17 @@ export const CTL = Object.freeze({
   RX_OVERFLOW: 11,
   /** Never changes: the worker waits on it when it must stop forever. */
   HANG: 12,
+  /** The chip's receive buffer: bytes the ring holds while the firmware is busy (rxBufferBytes). */
+  RX_LIMIT: 13,
+  /** 1 while the worker waits for input: a board would take each byte as it arrives. */
+  RX_IDLE: 14,
   SIZE: 16,
 });
 
 /**
- * UART receive buffer. A real board holds a few hundred bytes (UART FIFO + the REPL's stdin ring);
- * we allow 4 KB so a paced upload survives a loaded CI machine. Raw-paste flow control keeps a
- * host well inside it.
+ * Memory of the UART receive ring. What a board holds is smaller (RX_LIMIT, set per chip in
+ * index.ts): the rest only ever fills while the worker is waiting for input, where a board would
+ * have taken every byte the moment it arrived.
  */
 export const RX_CAP = 4096;
 /** Payload area for replies to the worker's requests (socket data, access point lists). */

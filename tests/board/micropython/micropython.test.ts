@@ -329,6 +329,16 @@ describe('MicroPython on the virtual board: Ctrl-C', () => {
     expect(got).toMatch(/KeyboardInterrupt: \r\n[^]*>>> $/);
   });
 
+  it('a Ctrl-C right behind the Enter that starts a loop interrupts it, as the UART interrupt does', async () => {
+    // The whole line, its Enter and the Ctrl-C reach the board in one write: the board has not
+    // taken the Enter yet when the Ctrl-C arrives (a board takes it in microseconds, so its UART
+    // interrupt meets the Ctrl-C with the loop running).
+    const { b } = await board();
+    b.send("while True: print('tick'); __import__('time').sleep(0.2)\r\r\x03");
+    const got = await b.waitFor(/KeyboardInterrupt: \r\n>>> $/, 3000);
+    expect(got).not.toMatch(/tick\r\ntick\r\ntick\r\n/);
+  });
+
   it('a bare busy loop cannot be interrupted, but a hard reset always recovers the board', async () => {
     const { b } = await board();
     b.send('while True: pass\r\r');
@@ -560,3 +570,57 @@ describe('MicroPython on the virtual board: isolation', () => {
     expect(hash(a.flash)).not.toBe(hash(c.flash));
   });
 });
+
+describe('MicroPython on the virtual board: the UART receive buffer', () => {
+  for (const c of [
+    { chip: 'esp8266', held: 255 },
+    { chip: 'esp32', held: 259 },
+  ] as const) {
+    it(`${c.chip}: while code runs, the UART holds ${c.held} bytes (MicroPython's stdin ring) and loses the rest`, async () => {
+      const { b, mpy } = await board({ chip: c.chip });
+      b.send("print('busy'); __import__('time').sleep(1.5)\r");
+      await b.waitFor('busy\r\n');
+      const from = b.text.length;
+      // 400 bytes without flow control while the board sleeps.
+      b.send('#'.repeat(400));
+      await expect.poll(() => mpy.current?.rxOverflow, { timeout: 5000 }).toBe(400 - c.held);
+      // What the ring held is typed once the sleep ends: the comment line, shortened (an Enter sent
+      // before then would be lost too).
+      await waitAfter(b, from, '#'.repeat(c.held), 5000);
+      b.send('\r');
+      const got = await waitAfter(b, from, '#\r\n>>> ', 5000);
+      expect(got.split('#').length - 1).toBe(c.held);
+    });
+  }
+
+  it('a console paste into the friendly REPL without flow control loses bytes while a line runs', async () => {
+    // What a terminal's paste does: all of it at the line rate. The first line keeps the board
+    // busy; what comes behind it overflows the ring, as it would on a chip.
+    const { b, mpy } = await board({ timeScale: 1 });
+    const lines = ["__import__('time').sleep(0.5)", ...Array.from({ length: 60 }, (_, i) => `v${i} = ${i}`)];
+    b.send(lines.join('\r') + '\r');
+    await expect.poll(() => mpy.current?.rxOverflow, { timeout: 10_000 }).toBeGreaterThan(0);
+    // The ring ends mid-line: clear it (Ctrl-C at the prompt) and count what arrived.
+    await b.waitFor(/>>> [^\n]*$/, 10_000);
+    b.send('\x03');
+    await b.waitFor(/>>> $/, 10_000);
+    const from = b.text.length;
+    b.send("print('got', len([k for k in globals() if k[0] == 'v']))\r");
+    const got = await waitAfter(b, from, /got \d+\r\n>>> $/, 10_000);
+    const n = Number(/got (\d+)/.exec(got)?.[1]);
+    expect(n).toBeGreaterThan(5);
+    expect(n).toBeLessThan(60);
+  });
+
+  it('raw-paste keeps within the buffer: nothing lost, at the line rate', async () => {
+    const { b, mpy } = await board({ timeScale: 1 });
+    await enterRaw(b);
+    const code = new TextEncoder().encode(Array.from({ length: 200 }, (_, i) => `v${i} = ${i}`).join('\n') + "\nprint('n', len([k for k in globals() if k[0] == 'v']))");
+    const t0 = Date.now();
+    const r = await rawPaste(b, code);
+    expect(r).toMatchObject({ out: 'n 200\r\n', err: '' });
+    expect(mpy.current?.rxOverflow).toBe(0);
+    expect(Date.now() - t0).toBeLessThan((code.length * 10 * 1000) / 115200 + 2000);
+  });
+});
+

@@ -178,7 +178,34 @@ function canInterrupt() {
 /** Takes a pending Ctrl-C if Python code is running; the caller raises KeyboardInterrupt. */
 function takeInterrupt() {
   if (!Module || !canInterrupt()) return false;
-  return Atomics.exchange(ctl, CTL.INTR, 0) !== 0;
+  return Atomics.exchange(ctl, CTL.INTR, 0) !== 0 || takeQueuedCtrlC();
+}
+
+/**
+ * A Ctrl-C that came in behind the input that started this code (Enter, or the raw REPL's
+ * Ctrl-D) while this worker had not yet taken that input sits in the receive ring as a byte. A
+ * board takes input within microseconds, so its UART interrupt met that Ctrl-C with the code
+ * already running and raised KeyboardInterrupt: take it out of the ring as the interrupt it is.
+ */
+function takeQueuedCtrlC() {
+  const head = Atomics.load(ctl, CTL.RX_HEAD);
+  const tail = Atomics.load(ctl, CTL.RX_TAIL);
+  for (let i = tail; i !== head; i = (i + 1) | 0) {
+    if (rxRing[i & (RX_CAP - 1)] !== 3) continue;
+    // Only this thread moves the tail: shift what is before the Ctrl-C up by one, drop one.
+    for (let j = i; j !== tail; j = (j - 1) | 0) rxRing[j & (RX_CAP - 1)] = rxRing[(j - 1) & (RX_CAP - 1)];
+    Atomics.store(ctl, CTL.RX_TAIL, (tail + 1) | 0);
+    return true;
+  }
+  return false;
+}
+
+/** Atomics.wait for input: while this thread waits, a board would take every byte at once. */
+function waitInput(e, ms) {
+  Atomics.store(ctl, CTL.RX_IDLE, 1);
+  // Bytes may have come between the caller's last look and now: look again before sleeping.
+  if (Atomics.load(ctl, CTL.EVT) === e) Atomics.wait(ctl, CTL.EVT, e, ms);
+  Atomics.store(ctl, CTL.RX_IDLE, 0);
 }
 
 /** For paths with no Python wrapper (print): the VM raises KeyboardInterrupt at its next check. */
@@ -489,6 +516,8 @@ function readRx(ms) {
   const end = ms < 0 ? Infinity : Date.now() + ms;
   for (;;) {
     const e = Atomics.load(ctl, CTL.EVT);
+    // Running code: a Ctrl-C interrupts it even with typed bytes still unread before it.
+    if (takeInterrupt()) return -E.EINTR;
     const head = Atomics.load(ctl, CTL.RX_HEAD);
     const tail = Atomics.load(ctl, CTL.RX_TAIL);
     if (head !== tail) {
@@ -496,10 +525,9 @@ function readRx(ms) {
       Atomics.store(ctl, CTL.RX_TAIL, (tail + 1) | 0);
       return c;
     }
-    if (takeInterrupt()) return -E.EINTR;
     const left = end - Date.now();
     if (left <= 0) return -1;
-    Atomics.wait(ctl, CTL.EVT, e, Math.min(left, 1000));
+    waitInput(e, Math.min(left, 1000));
   }
 }
 
@@ -847,5 +875,5 @@ for (;;) {
     feed(c);
   }
   flushTx(true);
-  Atomics.wait(ctl, CTL.EVT, e, 1000);
+  waitInput(e, 1000);
 }

@@ -111,6 +111,21 @@ describe('Repl', () => {
     }
   });
 
+  it('the plain raw REPL fallback fits the chip\'s real receive buffer in real time: nothing lost', { timeout: 30_000 }, async () => {
+    // No flow control: the board must take the bytes as they come. It does, at the raw prompt;
+    // 255 bytes is all an ESP8266 holds while it is busy (the board's model), so a host that
+    // sent while the board ran code would lose bytes: rxOverflow counts them.
+    const { repl, tb } = await openRepl({ rawPaste: false, timeScale: 1 });
+    try {
+      await repl.enterRawRepl();
+      const code = `data = b"${'ab'.repeat(3000)}"\nprint(len(data))`;
+      expect(await repl.exec(code)).toBe('6000\r\n');
+      expect(tb.mpy.current?.rxOverflow).toBe(0);
+    } finally {
+      await repl.close();
+    }
+  });
+
   it('runMain leaves the raw REPL and soft-resets so main.py runs', async () => {
     const { repl } = await openRepl({ files: { 'main.py': 'print("main here")\n' } });
     try {
