@@ -6,19 +6,29 @@
 // - a command is never delivered later behind their back: every connection is a fresh MQTT.js
 //   client with an empty outgoing store, so a QoS 1 publish that was cut off is not resent on
 //   reconnect (MQTT.js would resend it if the same client reconnected);
-// - a command stays pending until the board confirms it (retained state or reply), else it ends
-//   as "no answer" after a timeout.
+// - a command stays pending until the board confirms it, else it ends as "no answer" after a
+//   timeout. A plain lamp confirms by its retained state or its reply; a signed lamp only by a
+//   reply with a valid MAC naming the challenge the command carried.
+//
+// Signed lamps (docs/contracts.md, "The signed lamp protocol"): the broker and everyone on it are
+// assumed hostile, so the remote believes only messages with a valid MAC for the lamp's key and
+// topic, signs each command with the lamp's current challenge (from its latest verified state),
+// ignores replays of the lamp's own old messages it can recognise, and retries a command that lost
+// its challenge to another phone. Whatever anyone sends, what is kept is bounded: payloads over
+// MAX_PAYLOAD_BYTES are dropped unread, the log keeps `logLimit` entries of bounded size.
 // The browser build of MQTT.js (dist/mqtt.esm.js) has only a default export.
 import mqtt from 'mqtt';
 import type { MqttClient } from 'mqtt';
 import {
   checkWebSocketUrl,
+  isLampKeyHex,
   randomHex,
   validateReplies,
   validateTopics,
   type LampSettings,
   type SettingsIssue,
 } from './settings.ts';
+import { signPayload, verifyPayload } from './signing.ts';
 
 export type Power = 'on' | 'off';
 
@@ -70,9 +80,20 @@ export type CommandOutcome =
   /** the person sent another command before this one was answered */
   | { result: 'superseded'; command: Power };
 
+/**
+ * Why a message on one of the lamp's topics was not believed:
+ * `too-big` over MAX_PAYLOAD_BYTES (not even read); `malformed` not in the protocol's shape;
+ * `bad-mac` shaped right but not signed with this lamp's key for this topic (a stranger);
+ * `replay` the lamp's own old message again (a state whose challenge was used, an `online` from
+ * a session that said `offline`).
+ */
+export type IgnoredReason = 'too-big' | 'bad-mac' | 'replay' | 'malformed';
+
+/** Payload text is at most LOG_PAYLOAD_MAX_CHARS; a signed payload's MAC is shown, the key never. */
 export type LogEntry =
   | { at: number; kind: 'sent'; topic: string; payload: string }
   | { at: number; kind: 'received'; topic: string; payload: string; retained: boolean }
+  | { at: number; kind: 'ignored'; topic: string; reason: IgnoredReason; bytes: number }
   | { at: number; kind: 'connection'; connection: BrokerConnection }
   | { at: number; kind: 'command'; outcome: CommandOutcome };
 
@@ -91,6 +112,8 @@ export interface RemoteSnapshot {
   lastReply: LampReply | null;
   lastOutcome: CommandOutcome | null;
   log: readonly LogEntry[];
+  /** messages on the lamp's topics not believed since start (see IgnoredReason) */
+  ignored: number;
 }
 
 export type WakeReason = 'online' | 'visible';
@@ -116,6 +139,21 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export const DEFAULT_LIVENESS_TIMEOUT_MS = 4_000;
 export const DEFAULT_BACKOFF = { initialMs: 1_000, maxMs: 30_000 } as const;
 export const DEFAULT_LOG_LIMIT = 200;
+/**
+ * The largest payload read. The lamp's own are under 100 bytes (a signed reply: a 64-byte reply
+ * text, two 16-digit challenges' worth and a 64-digit MAC); anything larger is someone else's, and
+ * a public broker lets anyone send up to 256 MB.
+ */
+export const MAX_PAYLOAD_BYTES = 256;
+export const LOG_PAYLOAD_MAX_CHARS = 256;
+/** docs/contracts.md: a signed command is retried at most twice, 300 ms after a newer state. */
+export const SIGNED_RETRY_AFTER_MS = 300;
+export const SIGNED_MAX_RETRIES = 2;
+/** How many used challenges and ended sessions are remembered to spot replays; old ones age out. */
+const REPLAY_MEMORY = 64;
+/** A challenge or session id: 16 lowercase hex digits from os.urandom(8) on the board. */
+const NONCE = /^[0-9a-f]{16}$/;
+const MAC = /^[0-9a-f]{64}$/;
 
 /** MQTT 3.1.1 CONNACK return codes for bad credentials and not authorized. */
 const CONNACK_AUTH_CODES = new Set([4, 5]);
@@ -127,6 +165,10 @@ interface PendingCommand {
   acked: boolean;
   timer: ReturnType<typeof setTimeout>;
   resolve: (outcome: CommandOutcome) => void;
+  /** signed: the challenges it was sent with, oldest first; empty while it waits for one */
+  challenges: string[];
+  /** signed: a newer state came and this command's reply has not (yet) followed */
+  retryTimer: ReturnType<typeof setTimeout> | null;
 }
 
 export class LampRemote {
@@ -142,6 +184,14 @@ export class LampRemote {
   private livenessTimer: ReturnType<typeof setTimeout> | null = null;
   /** the connection was dropped on purpose after a wake: reconnect without waiting */
   private reconnectAtOnce = false;
+  /** signed: the key, or null for a plain lamp */
+  private readonly signingKey: string | null;
+  /** signed: the lamp's current challenge, from its latest verified state; null when unknown or used */
+  private challenge: string | null = null;
+  /** signed: challenges seen used (a reply's ch_used), so a replayed state carrying one is ignored */
+  private readonly usedChallenges = new Set<string>();
+  /** signed: session ids seen `offline`, so a replayed `online` of theirs is ignored */
+  private readonly endedSessions = new Set<string>();
   private state: RemoteSnapshot = {
     connection: { state: 'idle' },
     presence: 'unknown',
@@ -149,10 +199,12 @@ export class LampRemote {
     lastReply: null,
     lastOutcome: null,
     log: [],
+    ignored: 0,
   };
 
   constructor(options: RemoteOptions) {
     this.settings = structuredClone(options.settings);
+    this.signingKey = this.settings.auth.mode === 'signed' ? this.settings.auth.key : null;
     this.options = {
       pageIsSecure: options.pageIsSecure ?? false,
       commandTimeoutMs: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
@@ -235,7 +287,11 @@ export class LampRemote {
     client.sendPing();
   }
 
-  /** Publishes `on` or `off` (QoS 1) and resolves when the board confirms, or why not. */
+  /**
+   * Publishes `on` or `off` (QoS 1) and resolves when the board confirms, or why not. A signed
+   * command needs the lamp's current challenge: without one yet it waits for the lamp's state,
+   * within the same timeout.
+   */
   command(want: Power): Promise<CommandOutcome> {
     const client = this.client;
     if (!client || this.state.connection.state !== 'connected' || !client.connected) {
@@ -257,17 +313,34 @@ export class LampRemote {
           if (this.pending !== pending) return;
           this.endPending({ result: 'no-answer', command: want, afterMs: Date.now() - since, presence: this.state.presence });
         }, this.options.commandTimeoutMs),
+        challenges: [],
+        retryTimer: null,
       };
       this.pending = pending;
       this.setPower({ state: 'pending', want, since, known });
-      this.log({ at: since, kind: 'sent', topic: this.settings.topics.command, payload: want });
-      client.publish(this.settings.topics.command, want, { qos: 1, retain: false }, (err) => {
-        if (this.pending !== pending) return;
-        // MQTT.js fails the publish itself when the connection closes before the PUBACK.
-        const lost = this.client !== client || !client.connected;
-        if (err) this.endPending({ result: 'not-sent', command: want, reason: lost ? 'connection-lost' : 'publish-error' });
-        else pending.acked = true;
-      });
+      if (this.signingKey === null) this.publishCommand(client, pending, want);
+      else if (this.challenge !== null) this.publishSigned(client, pending, this.signingKey, this.challenge);
+      // else: sent by onSignedState when the lamp's state brings a challenge
+    });
+  }
+
+  /** Signs `<want> <ch>` with the lamp's key: the board accepts it once, and only with `ch` current. */
+  private publishSigned(client: MqttClient, pending: PendingCommand, key: string, challenge: string): void {
+    pending.challenges.push(challenge);
+    const body = `${pending.want} ${challenge}`;
+    this.publishCommand(client, pending, signPayload(key, 'cmd', this.settings.topics.command, body));
+  }
+
+  private publishCommand(client: MqttClient, pending: PendingCommand, payload: string): void {
+    const want = pending.want;
+    this.log({ at: Date.now(), kind: 'sent', topic: this.settings.topics.command, payload });
+    // Never retained: the board ignores retained commands (one would switch it after every power cut).
+    client.publish(this.settings.topics.command, payload, { qos: 1, retain: false }, (err) => {
+      if (this.pending !== pending) return;
+      // MQTT.js fails the publish itself when the connection closes before the PUBACK.
+      const lost = this.client !== client || !client.connected;
+      if (err) this.endPending({ result: 'not-sent', command: want, reason: lost ? 'connection-lost' : 'publish-error' });
+      else pending.acked = true;
     });
   }
 
@@ -282,7 +355,12 @@ export class LampRemote {
   private settingsProblem(): ConnectionFailure | null {
     const wsIssue = checkWebSocketUrl(this.settings.broker.ws, this.options.pageIsSecure);
     if (wsIssue?.code === 'ws-insecure-from-https') return { code: 'insecure-websocket' };
-    const issues = [...(wsIssue ? [wsIssue] : []), ...validateTopics(this.settings.topics), ...validateReplies(this.settings.replies)];
+    const issues: SettingsIssue[] = [
+      ...(wsIssue ? [wsIssue] : []),
+      ...validateTopics(this.settings.topics),
+      ...validateReplies(this.settings.replies),
+    ];
+    if (this.signingKey !== null && !isLampKeyHex(this.signingKey)) issues.push({ field: 'auth.key', code: 'key-invalid' });
     return issues.length > 0 ? { code: 'invalid-settings', issues } : null;
   }
 
@@ -318,7 +396,7 @@ export class LampRemote {
     });
     client.on('message', (topic, payload, packet) => {
       if (this.client !== client) return;
-      this.onMessage(topic, payload.toString(), packet.retain);
+      this.onMessage(topic, payload, packet.retain);
     });
     client.on('error', (err) => {
       const code = (err as { code?: unknown }).code;
@@ -357,11 +435,23 @@ export class LampRemote {
     this.setConnection({ state: 'reconnecting', attempt, retryAt: Date.now() + delay, reason });
   }
 
-  private onMessage(topic: string, payload: string, retained: boolean): void {
+  private onMessage(topic: string, bytes: Uint8Array, retained: boolean): void {
     const at = Date.now();
-    const { topics, replies } = this.settings;
+    const { topics } = this.settings;
     // Only this lamp's exact topics count, even if a broker delivers something else.
     if (topic !== topics.status && topic !== topics.state && topic !== topics.reply) return;
+    if (bytes.length > MAX_PAYLOAD_BYTES) {
+      this.ignore(at, topic, 'too-big', bytes.length);
+      return;
+    }
+    const payload = new TextDecoder().decode(bytes);
+    if (this.signingKey === null) this.onPlainMessage(at, topic, payload, retained);
+    else this.onSignedMessage(at, topic, payload, bytes.length, retained, this.signingKey);
+  }
+
+  /** The tutorial's protocol: anyone on the broker could have sent this, and the UI says so. */
+  private onPlainMessage(at: number, topic: string, payload: string, retained: boolean): void {
+    const { topics, replies } = this.settings;
     this.log({ at, kind: 'received', topic, payload, retained });
     if (topic === topics.status) {
       if (payload === 'online' || payload === 'offline') this.setPresence(payload);
@@ -376,12 +466,114 @@ export class LampRemote {
     }
   }
 
-  /** The board reported its lamp: it confirms a pending command only if it is what was asked. */
-  private boardSays(power: Power, source: 'state' | 'reply', at: number): void {
+  private onSignedMessage(at: number, topic: string, payload: string, size: number, retained: boolean, key: string): void {
+    const { topics } = this.settings;
+    let why: IgnoredReason | null;
+    if (topic === topics.state) why = this.onSignedState(at, topic, payload, retained, key);
+    else if (topic === topics.status) why = this.onSignedStatus(at, topic, payload, retained, key);
+    else why = this.onSignedReply(at, topic, payload, retained, key);
+    if (why !== null) this.ignore(at, topic, why, size);
+  }
+
+  /**
+   * `<ch> <mac>`, the MAC over `<on|off> <ch>`: only a key holder can tell on from off, so both
+   * are tried. It brings the challenge the next command must carry.
+   */
+  private onSignedState(at: number, topic: string, payload: string, retained: boolean, key: string): IgnoredReason | null {
+    const parts = payload.split(' ');
+    const [ch, mac] = parts;
+    if (parts.length !== 2 || ch === undefined || mac === undefined || !NONCE.test(ch) || !MAC.test(mac)) return 'malformed';
+    const matches = (['on', 'off'] as const).filter((p) => verifyPayload(key, 'state', topic, `${p} ${ch} ${mac}`) !== null);
+    const power = matches[0];
+    if (power === undefined) return 'bad-mac';
+    if (this.usedChallenges.has(ch)) return 'replay';
+    this.log({ at, kind: 'received', topic, payload, retained });
+    this.challenge = ch;
     const pending = this.pending;
-    if (pending && pending.want === power) {
+    const client = this.client;
+    if (pending && client) {
+      if (pending.challenges.length === 0) {
+        this.publishSigned(client, pending, key, ch);
+      } else if (!pending.challenges.includes(ch) && pending.retryTimer === null) {
+        // The lamp moved on to a newer challenge. If our reply does not follow (another phone's
+        // command used the challenge ours carried, or ours was sent with an old one), send again.
+        pending.retryTimer = setTimeout(() => this.retrySigned(pending, key), SIGNED_RETRY_AFTER_MS);
+      }
+    }
+    // A signed state never confirms a command: another phone's command could have caused it.
+    this.boardSays(power, 'state', at, false);
+    return null;
+  }
+
+  private retrySigned(pending: PendingCommand, key: string): void {
+    pending.retryTimer = null;
+    const client = this.client;
+    const ch = this.challenge;
+    if (this.pending !== pending || !client || !client.connected || ch === null) return;
+    if (pending.challenges.includes(ch) || pending.challenges.length > SIGNED_MAX_RETRIES) return;
+    this.publishSigned(client, pending, key, ch);
+  }
+
+  /** `<text> <ch_used> <mac>`: the lamp did what a command carrying `ch_used` asked. */
+  private onSignedReply(at: number, topic: string, payload: string, retained: boolean, key: string): IgnoredReason | null {
+    const signed = verifyPayload(key, 'reply', topic, payload);
+    if (signed === null) return MAC.test(payload.slice(payload.lastIndexOf(' ') + 1)) ? 'bad-mac' : 'malformed';
+    const space = signed.body.lastIndexOf(' ');
+    const text = signed.body.slice(0, Math.max(0, space));
+    const used = signed.body.slice(space + 1);
+    if (space < 0 || !NONCE.test(used)) return 'malformed';
+    this.log({ at, kind: 'received', topic, payload, retained });
+    this.remember(this.usedChallenges, used);
+    if (this.challenge === used) this.challenge = null;
+
+    const { replies } = this.settings;
+    const means: Power | null = text === replies.on ? 'on' : text === replies.off ? 'off' : null;
+    const reply: LampReply = { text, at, means };
+    this.state = { ...this.state, lastReply: reply };
+    this.emit({ type: 'reply', reply });
+    if (means) this.boardSays(means, 'reply', at, this.pending?.challenges.includes(used) ?? false);
+    return null;
+  }
+
+  /** `online <sid> <mac>` or the last will `offline <sid> <mac>`. */
+  private onSignedStatus(at: number, topic: string, payload: string, retained: boolean, key: string): IgnoredReason | null {
+    const signed = verifyPayload(key, 'status', topic, payload);
+    if (signed === null) return MAC.test(payload.slice(payload.lastIndexOf(' ') + 1)) ? 'bad-mac' : 'malformed';
+    const [word, sid, ...rest] = signed.body.split(' ');
+    if (rest.length > 0 || sid === undefined || !NONCE.test(sid) || (word !== 'online' && word !== 'offline')) return 'malformed';
+    if (word === 'online' && this.endedSessions.has(sid)) return 'replay';
+    this.log({ at, kind: 'received', topic, payload, retained });
+    if (word === 'offline') this.remember(this.endedSessions, sid);
+    this.setPresence(word);
+    return null;
+  }
+
+  private remember(set: Set<string>, value: string): void {
+    set.delete(value);
+    set.add(value);
+    // A Set iterates in insertion order: the first is the oldest.
+    for (const old of set) {
+      if (set.size <= REPLAY_MEMORY) break;
+      set.delete(old);
+    }
+  }
+
+  private ignore(at: number, topic: string, reason: IgnoredReason, bytes: number): void {
+    this.state = { ...this.state, ignored: this.state.ignored + 1 };
+    this.log({ at, kind: 'ignored', topic, reason, bytes });
+  }
+
+  /**
+   * The board reported its lamp. `confirms` (a plain lamp's state or reply, a signed lamp's reply
+   * to this very command) ends a pending command that asked for this; otherwise it is the truth
+   * to show, or to fall back to if the pending command fails.
+   */
+  private boardSays(power: Power, source: 'state' | 'reply', at: number, confirms = true): void {
+    const pending = this.pending;
+    if (pending && pending.want === power && confirms) {
       this.pending = null;
       clearTimeout(pending.timer);
+      if (pending.retryTimer) clearTimeout(pending.retryTimer);
       this.setPower({ state: power, at, source });
       const outcome: CommandOutcome = { result: 'confirmed', command: power, ms: at - pending.since, by: source };
       this.finishOutcome(outcome);
@@ -405,6 +597,7 @@ export class LampRemote {
     if (!pending) return;
     this.pending = null;
     clearTimeout(pending.timer);
+    if (pending.retryTimer) clearTimeout(pending.retryTimer);
     const power = this.state.power;
     if (power.state === 'pending') {
       this.setPower(power.known ? { state: power.known, at: Date.now(), source: 'state' } : { state: 'unknown' });
@@ -447,6 +640,9 @@ export class LampRemote {
   }
 
   private log(entry: LogEntry): void {
+    if ((entry.kind === 'sent' || entry.kind === 'received') && entry.payload.length > LOG_PAYLOAD_MAX_CHARS) {
+      entry = { ...entry, payload: entry.payload.slice(0, LOG_PAYLOAD_MAX_CHARS) };
+    }
     const log = [...this.state.log, entry];
     if (log.length > this.options.logLimit) log.splice(0, log.length - this.options.logLimit);
     this.state = { ...this.state, log };

@@ -1,6 +1,8 @@
 // Real parts for the remote's tests and benchmark: an aedes broker started on free ports (MQTT over
 // TCP for the board, over WebSocket for the page) that can be stopped and started again on the
-// same ports, and an independent MQTT.js client that answers as firmware/main.py does.
+// same ports, and an independent MQTT.js client that answers as firmware/main.py does, plain or
+// signed as docs/contracts.md says (its own parsing; only the MAC comes from src/lamp/signing.ts,
+// which is pinned to the contract's test vector).
 import { Aedes, type AedesOptions } from 'aedes';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -10,8 +12,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
+import { randomBytes } from 'node:crypto';
 import { connect, type MqttClient } from 'mqtt';
 import type { Topics, Replies } from '../../../src/lamp/settings.ts';
+import { lampMac, signPayload, verifyPayload } from '../../../src/lamp/signing.ts';
 import type { LampRemote, RemoteSnapshot } from '../../../src/lamp/remote.ts';
 
 /** What the remote's tests need of a broker, whichever it is. */
@@ -63,6 +67,8 @@ export class TestBroker implements BrokerUnderTest {
       ws.once('close', () => this.webSockets.delete(ws));
     });
     this.tcp = createServer((socket) => {
+      // No Nagle: a PUBACK followed by a PUBLISH would otherwise wait for a delayed ACK (~40 ms).
+      socket.setNoDelay(true);
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
       aedes.handle(socket);
@@ -216,55 +222,145 @@ export interface FirmwareOptions {
   silent?: boolean;
   /** answers this long after a command, as a slow board on a busy network would */
   delayMs?: number;
+  /** the lamp's signing key: the signed protocol of docs/contracts.md; absent: the tutorial's plain one */
+  key?: string;
+}
+
+/** Why the board refused a command (docs/contracts.md: `nyala: lamp refused <reason>`). */
+export type RefusedReason = 'retained' | 'malformed' | 'bad-mac' | 'stale';
+
+/** 16 lowercase hex digits, as the board's os.urandom(8) gives. */
+export function nonce(): string {
+  return randomBytes(8).toString('hex');
 }
 
 /**
- * Behaves as firmware/main.py does over the wire: last will `offline` (retained), `online`
- * (retained) once connected, and for each `on`/`off` the reply text, then the retained state.
+ * Behaves as firmware/main.py does over the wire.
+ * Plain: last will `offline` (retained), `online` (retained) once connected, and for each
+ * `on`/`off` the reply text, then the retained state.
+ * Signed: a session id and a challenge drawn at every boot; last will `offline <sid> <mac>`,
+ * `online <sid> <mac>` and the state `<ch> <mac>` (both retained) once connected; a command is
+ * applied only if not retained, well formed, its MAC valid and its challenge the current one,
+ * which is then used up: the state with a new challenge, then the reply `<text> <ch_used> <mac>`.
+ * A stale command gets the state again (at most once a second).
  */
 export class BoardClient {
+  /** the command word of every message on the command topic (`on` of `on <ch> <mac>`) */
   readonly commands: string[] = [];
+  /** commands applied to the lamp, in order */
+  readonly applied: Array<'on' | 'off'> = [];
+  readonly refused: RefusedReason[] = [];
+  /** every payload it published, in order, to replay in tests */
+  readonly published: Array<{ topic: string; payload: string }> = [];
   lamp: 'on' | 'off' = 'off';
   /** how many times it has connected, subscribed and said `online` */
   readyCount = 0;
+  /** signed: this boot's session id and current challenge */
+  sid = nonce();
+  challenge = nonce();
+  private lastStaleStateAt = -Infinity;
   private client: MqttClient | null = null;
   private readonly waiters = new Set<() => void>();
 
   constructor(private readonly options: FirmwareOptions) {}
 
+  get signed(): boolean {
+    return this.options.key !== undefined;
+  }
+
+  private sign(kind: 'reply' | 'status', topic: string, body: string): string {
+    return signPayload(this.options.key!, kind, topic, body);
+  }
+
+  /** Starts (again): as a board powering up, with a new session id and challenge. */
   async start(): Promise<void> {
     const { topics } = this.options;
     const replies = this.options.replies ?? { on: 'saya hidup', off: 'saya mati' };
+    this.sid = nonce();
+    this.challenge = nonce();
+    const will = this.signed ? this.sign('status', topics.status, `offline ${this.sid}`) : 'offline';
     const client = connect(this.options.brokerUrl, {
       clientId: `board-${Math.random().toString(16).slice(2, 8)}`,
       reconnectPeriod: 50,
       connectTimeout: 5_000,
-      will: { topic: topics.status, payload: Buffer.from('offline'), qos: 1, retain: true },
+      will: { topic: topics.status, payload: Buffer.from(will), qos: 1, retain: true },
     });
     this.client = client;
+    const publish = (topic: string, payload: string, retain: boolean, done?: () => void) => {
+      this.published.push({ topic, payload });
+      // As firmware/main.py: QoS 1 for what is retained (aedes 1.2 loses a retained QoS 0 message
+      // followed at once by another), QoS 0 for the reply.
+      client.publish(topic, payload, { qos: retain ? 1 : 0, retain }, () => done?.());
+    };
+    // The state's MAC is over `<on|off> <ch>` but only `<ch> <mac>` is sent: strangers cannot tell on from off.
+    const publishState = () =>
+      publish(topics.state, `${this.challenge} ${lampMac(this.options.key!, 'state', topics.state, `${this.lamp} ${this.challenge}`)}`, true);
     client.on('connect', () => {
       // Subscribed before saying online, so "online" means a command will be heard.
       client.subscribe(topics.command, { qos: 1 }, () => {
-        client.publish(topics.status, 'online', { qos: 1, retain: true }, () => {
+        const online = this.signed ? this.sign('status', topics.status, `online ${this.sid}`) : 'online';
+        publish(topics.status, online, true, () => {
+          // A signed board's state carries the challenge the first command needs.
+          if (this.signed) publishState();
           this.readyCount += 1;
           this.notify();
         });
       });
     });
-    client.on('message', (_topic, payload) => {
+    client.on('message', (_topic, payload, packet) => {
       const text = payload.toString();
-      this.commands.push(text);
+      this.commands.push(text.split(' ')[0] ?? '');
       this.notify();
-      if (this.options.silent || (text !== 'on' && text !== 'off')) return;
+      if (this.options.silent) return;
+      if (!this.signed) {
+        if (text !== 'on' && text !== 'off') return;
+        const answer = () => {
+          this.lamp = text;
+          this.applied.push(text);
+          publish(topics.reply, text === 'on' ? replies.on : replies.off, false);
+          publish(topics.state, text, true);
+          this.notify();
+        };
+        if (this.options.delayMs) setTimeout(answer, this.options.delayMs);
+        else answer();
+        return;
+      }
+      const verdict = this.check(text, packet.retain);
+      if (typeof verdict === 'string') {
+        this.refused.push(verdict);
+        if (verdict === 'stale' && Date.now() - this.lastStaleStateAt >= 1_000) {
+          this.lastStaleStateAt = Date.now();
+          publishState();
+        }
+        return this.notify();
+      }
+      const used = this.challenge;
+      this.challenge = nonce();
       const answer = () => {
-        this.lamp = text;
-        client.publish(topics.reply, text === 'on' ? replies.on : replies.off, { qos: 0 });
-        client.publish(topics.state, text, { qos: 0, retain: true });
+        this.lamp = verdict.want;
+        this.applied.push(verdict.want);
+        publishState();
+        const textOut = verdict.want === 'on' ? replies.on : replies.off;
+        publish(topics.reply, this.sign('reply', topics.reply, `${textOut} ${used}`), false);
+        this.notify();
       };
       if (this.options.delayMs) setTimeout(answer, this.options.delayMs);
       else answer();
     });
-    await this.whenReady(1);
+    await this.whenReady(this.readyCount + 1);
+  }
+
+  /** The board's rules for a signed command: what to do, or why not. */
+  private check(text: string, retained: boolean): { want: 'on' | 'off' } | RefusedReason {
+    if (retained) return 'retained';
+    const parts = text.split(' ');
+    const [want, ch, mac] = parts;
+    if (parts.length !== 3 || (want !== 'on' && want !== 'off') || !/^[0-9a-f]{16}$/.test(ch ?? '') || !/^[0-9a-f]{64}$/.test(mac ?? '')) {
+      return 'malformed';
+    }
+    if (verifyPayload(this.options.key!, 'cmd', this.options.topics.command, text) === null) return 'bad-mac';
+    if (ch !== this.challenge) return 'stale';
+    return { want };
   }
 
   /** Resolves once it has been ready `count` times in all (count 2: back after a broker restart). */
@@ -275,6 +371,17 @@ export class BoardClient {
   /** Resolves once it has received `payload` on the command topic. */
   whenCommand(payload: string, ms = 5_000): Promise<void> {
     return this.until(() => this.commands.includes(payload), `firmware to receive "${payload}"`, ms);
+  }
+
+  /** Resolves once it has received `count` commands in all, applied or refused. */
+  whenCommands(count: number, ms = 5_000): Promise<void> {
+    return this.until(() => this.commands.length >= count, `firmware to receive ${count} commands`, ms);
+  }
+
+  /** A reboot: the connection drops without a goodbye (the last will), then a new boot. */
+  async reboot(): Promise<void> {
+    await this.pullThePlug();
+    await this.start();
   }
 
   private until(test: () => boolean, what: string, ms: number): Promise<void> {

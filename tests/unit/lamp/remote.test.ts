@@ -1,5 +1,6 @@
 // remote.ts against a real broker (aedes over WebSocket, started here on free ports) and an
-// independent MQTT.js client answering as the firmware does.
+// independent MQTT.js client answering as the firmware does. Lamps are signed, as new lamps are,
+// unless a test says plain.
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from 'mqtt';
 import { LampRemote, type CommandOutcome, type RemoteEvent, type RemoteOptions } from '../../../src/lamp/remote.ts';
@@ -33,8 +34,13 @@ function lampOn(broker: BrokerUnderTest, name = 'Teras'): LampSettings {
   return s;
 }
 
+function plain(settings: LampSettings): LampSettings {
+  return { ...settings, auth: { mode: 'plain' } };
+}
+
 async function startFirmware(broker: BrokerUnderTest, settings: LampSettings, silent = false): Promise<BoardClient> {
-  const fw = new BoardClient({ brokerUrl: broker.tcpUrl, topics: settings.topics, replies: settings.replies, silent });
+  const key = settings.auth.mode === 'signed' ? settings.auth.key : undefined;
+  const fw = new BoardClient({ brokerUrl: broker.tcpUrl, topics: settings.topics, replies: settings.replies, silent, key });
   await fw.start();
   cleanups.push(() => fw.stop());
   return fw;
@@ -82,7 +88,7 @@ describe.each(brokerKinds())('LampRemote against %s and a board', (kind) => {
     expect(remote.snapshot.lastReply).toMatchObject({ text: 'saya hidup', means: 'on' });
     expect(fw.lamp).toBe('on');
     expect(events.find((e) => e.type === 'power' && e.power.state === 'pending')).toBeDefined();
-    expect(events.find((e) => e.type === 'log' && e.entry.kind === 'sent' && e.entry.payload === 'on')).toBeDefined();
+    expect(events.find((e) => e.type === 'log' && e.entry.kind === 'sent' && e.entry.payload.startsWith('on '))).toBeDefined();
 
     const off = await withTimeout(remote.command('off'), 5_000, 'off confirmed');
     expect(off).toMatchObject({ result: 'confirmed', command: 'off' });
@@ -96,7 +102,7 @@ describe.each(brokerKinds())('LampRemote against %s and a board', (kind) => {
 
   it('turns a command nobody answers into a no-answer outcome after the timeout', async () => {
     const broker = await startBroker();
-    const settings = lampOn(broker);
+    const settings = plain(lampOn(broker));
     const fw = await startFirmware(broker, settings, true);
     const remote = startRemote(settings, { commandTimeoutMs: 300 });
     await waitFor(remote, (s) => s.presence === 'online', 'lamp online');
@@ -123,10 +129,12 @@ describe.each(brokerKinds())('LampRemote against %s and a board', (kind) => {
     await fw.pullThePlug();
     await waitFor(first, (s) => s.presence === 'offline', 'offline from the last will');
 
-    // A remote opened afterwards learns "offline" from the retained last will.
+    // A remote opened afterwards learns "offline" from the retained last will, and the lamp's
+    // last state from the retained state (a signed board publishes it at boot, for its challenge).
     const later = startRemote(settings);
     await waitFor(later, (s) => s.presence === 'offline', 'offline at connect');
-    expect(later.snapshot.power).toEqual({ state: 'unknown' });
+    await waitFor(later, (s) => s.power.state === 'off', 'the retained state');
+    expect(later.snapshot.power).toMatchObject({ state: 'off', source: 'state' });
   });
 
   it('shows the retained state to a remote that opens later', async () => {
@@ -258,7 +266,7 @@ describe('LampRemote against aedes, whose hooks hold, drop or refuse', () => {
     let holding = true;
     const broker = await startAedes({
       authorizePublish: (client, packet, done) => {
-        if (holding && packet.payload.toString() === 'on' && client?.id.startsWith('nyala-r-')) return; // never acknowledged
+        if (holding && packet.payload.toString().startsWith('on ') && client?.id.startsWith('nyala-r-')) return; // never acknowledged
         done(null);
       },
     });
@@ -286,7 +294,7 @@ describe('LampRemote against aedes, whose hooks hold, drop or refuse', () => {
     let holding = true;
     const broker = await startAedes({
       authorizePublish: (client, packet, done) => {
-        if (holding && packet.payload.toString() === 'on' && client?.id.startsWith('nyala-r-')) return;
+        if (holding && packet.payload.toString().startsWith('on ') && client?.id.startsWith('nyala-r-')) return;
         done(null);
       },
     });
