@@ -64,8 +64,13 @@ export function canReachBoards(): boolean {
   return serialApi() !== undefined;
 }
 
-export async function pickPort(showAll: boolean): Promise<BoardPort> {
-  const serial = serialApi();
+/**
+ * `via: 'usb'` takes the WebUSB path even where Web Serial exists: Chrome on Android has Web Serial
+ * (148+) but it does not see every USB adapter.
+ */
+export async function pickPort(showAll: boolean, via?: 'usb'): Promise<BoardPort> {
+  const usb = (navigator as Navigator & { usb?: UsbLike }).usb;
+  const serial = via === 'usb' ? usb && webUsbChooser(usb) : serialApi();
   if (!serial) throw new Error('unsupported');
   const port = await choosePort(serial, showAll);
   set(port);

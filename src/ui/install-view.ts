@@ -19,6 +19,7 @@ import { LocaleController, t } from './locale.ts';
 import '../i18n/installer.ts';
 import { viewStyles, visuallyHidden } from './view-styles.ts';
 import { canReachBoards, connectedPort, pickPort } from './board-link.ts';
+import { hasWebSerial, hasWebUsb } from './support.ts';
 import { setBusy } from './pwa.ts';
 import './serial-support.ts';
 import './progress-bar.ts';
@@ -55,6 +56,8 @@ export class InstallView extends LitElement {
   @state() private networks: string[] = [];
   @state() private scanning = false;
   private chip?: Chip;
+  /** 'usb': the person chose WebUSB although Web Serial is there (it does not see their adapter) */
+  private via?: 'usb';
   private session?: FlashSession;
   private abort?: AbortController;
   private log: string[] = [];
@@ -71,11 +74,12 @@ export class InstallView extends LitElement {
   }
 
   /** Connect: if MicroPython already answers, offer "just upload"; otherwise the bootloader. */
-  private async connect(): Promise<void> {
+  private async connect(via?: 'usb'): Promise<void> {
     this.log = [];
+    this.via = via;
     this.phase = { name: 'connecting' };
     try {
-      const port = this.showAll || !connectedPort() ? await pickPort(this.showAll) : connectedPort()!;
+      const port = this.showAll || via || !connectedPort() ? await pickPort(this.showAll, via) : connectedPort()!;
       const lease = port.take('repl');
       let info: MicroPythonInfo | null = null;
       try {
@@ -97,7 +101,7 @@ export class InstallView extends LitElement {
   private async connectBootloader(): Promise<void> {
     this.phase = { name: 'connecting' };
     try {
-      const port = connectedPort() ?? (await pickPort(this.showAll));
+      const port = connectedPort() ?? (await pickPort(this.showAll, this.via));
       const lease = port.take('flasher');
       this.abort = new AbortController();
       try {
@@ -247,6 +251,7 @@ export class InstallView extends LitElement {
           <h2 id="connect-h">1. ${t().install.stepConnect}</h2>
           <p>${f.connectHint}</p>
           <button class="primary" @click=${() => void this.connect()}>${f.connect}</button>
+          ${this.renderReach()}
           <label class="check"><input type="checkbox" .checked=${this.showAll} @change=${(e: Event) => (this.showAll = (e.target as HTMLInputElement).checked)} /> ${f.showAllPorts}</label>
           <details>
             <summary>${f.advanced}</summary>
@@ -310,6 +315,22 @@ export class InstallView extends LitElement {
           <button @click=${() => (this.phase = { name: 'settings' })}>${t().flash.cancel}</button>
         </section>`;
     }
+  }
+
+  /**
+   * By feature: with Web Serial, what the browser will ask; with WebUSB too (Chrome on Android has
+   * both, and its Web Serial does not see every adapter), the WebUSB way as well.
+   */
+  private renderReach() {
+    const i = t().install;
+    if (!hasWebSerial()) return nothing;
+    return html`<p class="muted" data-testid="serial-ask">${i.serialAsk}</p>
+      ${hasWebUsb()
+        ? html`<div data-testid="usb-fallback">
+            <p class="muted">${i.usbFallbackWhy}</p>
+            <button @click=${() => void this.connect('usb')}>${i.usbFallback}</button>
+          </div>`
+        : nothing}`;
   }
 
   private renderBoard() {

@@ -1,9 +1,10 @@
-// Shown where Web Serial is missing: which browsers work, and the way to the remote, which works
-// everywhere.
+// What this browser offers for reaching a board, by feature: nothing to say where Web Serial is
+// there; the WebUSB way where only WebUSB is (which adapters it reaches); where neither is, which
+// browsers can flash, and the way to the remote, which works everywhere.
 import { LitElement, html, nothing } from 'lit';
 import { customElement } from 'lit/decorators.js';
 import { LocaleController, t } from './locale.ts';
-import { hasWebSerial, isSecurePage } from './support.ts';
+import { hasWebSerial, hasWebUsb, isSecurePage } from './support.ts';
 import { hrefFor } from './router.ts';
 import { viewStyles } from './view-styles.ts';
 
@@ -20,10 +21,18 @@ export class SerialSupport extends LitElement {
       </div>`;
     }
     if (hasWebSerial()) return nothing;
-    return html`<div class="callout" role="note" data-testid="no-serial">
+    if (hasWebUsb()) {
+      return html`<div class="callout" role="note" data-testid="no-serial" data-reach="usb">
+        <h2>${s.usbOnlyTitle}</h2>
+        <p data-testid="usb-otg">${s.usbOtg}</p>
+        <p>${s.usbOnlyOthers}</p>
+        <p>${s.noSerialRemote}</p>
+        <a class="button" href=${hrefFor('remote')}>${s.openRemote}</a>
+      </div>`;
+    }
+    return html`<div class="callout" role="note" data-testid="no-serial" data-reach="none">
       <h2>${s.noSerialTitle}</h2>
       <p>${s.noSerialBody}</p>
-      ${'usb' in navigator ? html`<p data-testid="usb-otg">${s.usbOtg}</p>` : nothing}
       <p>${s.noSerialRemote}</p>
       <a class="button primary" href=${hrefFor('remote')}>${s.openRemote}</a>
     </div>`;

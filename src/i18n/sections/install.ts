@@ -10,6 +10,11 @@ export const install = section(
     stepSettings: 'Wi-Fi and broker settings',
     stepUpload: 'Upload the lamp program',
     stepsLabel: 'Steps',
+    serialAsk:
+      'When you press Connect, the browser asks which port Nyala may use. Some browsers, Firefox among them, first ask whether this site may use serial devices at all.',
+    usbFallbackWhy:
+      'Board not in the list? On Android, Web Serial does not see every USB adapter; WebUSB reaches boards with a CH340 chip or Espressif’s own USB (ESP32-S2, S3, C3).',
+    usbFallback: 'Use WebUSB instead',
   },
   {
     title: 'Pasang MicroPython dan program lampu',
@@ -20,5 +25,10 @@ export const install = section(
     stepSettings: 'Pengaturan Wi-Fi dan broker',
     stepUpload: 'Unggah program lampu',
     stepsLabel: 'Langkah',
+    serialAsk:
+      'Saat Anda menekan Sambungkan, browser menanyakan port mana yang boleh dipakai Nyala. Sebagian browser, misalnya Firefox, lebih dulu menanyakan apakah situs ini boleh memakai perangkat serial.',
+    usbFallbackWhy:
+      'Board tidak ada di daftar? Di Android, Web Serial tidak melihat semua adaptor USB; WebUSB bisa menjangkau board dengan chip CH340 atau USB bawaan Espressif (ESP32-S2, S3, C3).',
+    usbFallback: 'Pakai WebUSB saja',
   },
 );
