@@ -2,6 +2,11 @@
 // - round trip from `on` published to `saya hidup` received, through a local broker over
 //   WebSocket, with remote.ts and with two bare MQTT.js clients, interleaved toggle by toggle so
 //   both see the same machine load; the overhead is ours − bare;
+// - the same for a signed lamp (docs/contracts.md, "The signed lamp protocol"): remote.ts signs
+//   with the current challenge and checks the MACs of the state and the reply; its responder
+//   checks the command's MAC and challenge and signs its state and reply, state first, as the
+//   firmware does; the overhead is over the same bare pair (plain), so it includes the signing on
+//   both sides and the state going before the reply;
 // - the gzip size of the JS a page opening the Remote loads (the entry and its static imports,
 //   not the lazily loaded chunks), beside a page of only mqtt + lit built the same way.
 import { build, type Manifest, type Plugin } from 'vite';
@@ -24,6 +29,13 @@ export default async function (): Promise<BenchResults> {
   const rt = await roundTrips();
   const size = await jsSizes();
   return {
+    'remote.roundtrip.signed.p50': { value: rt.signed.p50, unit: 'ms', note: `remote.ts, signed lamp, ${TOGGLES} toggles over ws` },
+    'remote.roundtrip.signed.p95': { value: rt.signed.p95, unit: 'ms', note: `remote.ts, signed lamp, ${TOGGLES} toggles over ws` },
+    'remote.roundtrip.signed.overhead.p95': {
+      value: rt.signed.p95 - rt.bare.p95,
+      unit: 'ms',
+      note: 'signed − bare (plain), signing included; goal ≤ 1 ms',
+    },
     'remote.roundtrip.p50': { value: rt.ours.p50, unit: 'ms', note: `remote.ts, ${TOGGLES} toggles over ws` },
     'remote.roundtrip.p95': { value: rt.ours.p95, unit: 'ms', note: `remote.ts, ${TOGGLES} toggles over ws` },
     'remote.roundtrip.bare.p50': { value: rt.bare.p50, unit: 'ms', note: 'two bare MQTT.js clients, same run' },
@@ -45,31 +57,40 @@ interface Percentiles {
   p95: number;
 }
 
-async function roundTrips(): Promise<{ ours: Percentiles; bare: Percentiles }> {
+async function roundTrips(): Promise<{ ours: Percentiles; signed: Percentiles; bare: Percentiles }> {
   const broker = new TestBroker();
   await broker.start();
   const cleanups: (() => Promise<void>)[] = [() => broker.stop()];
   try {
-    // One lamp for remote.ts and one for the bare pair, each with its own board-like responder on
-    // the same broker, so the two paths differ only in the remote's side.
+    // One plain lamp for remote.ts, one signed, and one plain for the bare pair, each with its own
+    // board-like responder on the same broker, so the paths differ only in the protocol and the
+    // remote's side.
     const lamp = (): LampSettings => {
       const s = defaultSettings({ preset: 'custom' });
       s.broker = { ...s.broker, host: '127.0.0.1', port: broker.tcpPort, ws: broker.wsUrl };
       return s;
     };
-    const oursLamp = lamp();
-    const bareLamp = lamp();
-    for (const s of [oursLamp, bareLamp]) {
+    const oursLamp: LampSettings = { ...lamp(), auth: { mode: 'plain' } };
+    const signedLamp = lamp();
+    const bareLamp: LampSettings = { ...lamp(), auth: { mode: 'plain' } };
+    for (const s of [oursLamp, signedLamp, bareLamp]) {
       // The responder talks WebSocket too: the round trip is "through a local broker over WebSocket".
-      const fw = new BoardClient({ brokerUrl: broker.wsUrl, topics: s.topics, replies: s.replies });
+      const key = s.auth.mode === 'signed' ? s.auth.key : undefined;
+      const fw = new BoardClient({ brokerUrl: broker.wsUrl, topics: s.topics, replies: s.replies, key });
       await fw.start();
       cleanups.push(() => fw.stop());
     }
 
-    const remote = new LampRemote({ settings: oursLamp, commandTimeoutMs: 5_000 });
-    cleanups.push(() => remote.stop());
-    remote.start();
-    await waitFor(remote, (s) => s.connection.state === 'connected' && s.presence === 'online', 'remote online');
+    const startRemote = async (settings: LampSettings): Promise<LampRemote> => {
+      const r = new LampRemote({ settings, commandTimeoutMs: 5_000 });
+      cleanups.push(() => r.stop());
+      r.start();
+      await waitFor(r, (s) => s.connection.state === 'connected' && s.presence === 'online', 'remote online');
+      return r;
+    };
+    const remote = await startRemote(oursLamp);
+    const signedRemote = await startRemote(signedLamp);
+    await waitFor(signedRemote, (s) => s.power.state !== 'unknown', 'the signed lamp\'s first state');
 
     const bare = connect(broker.wsUrl, { clientId: 'bench-bare', reconnectPeriod: 0 });
     cleanups.push(() => bare.endAsync(true));
@@ -77,17 +98,20 @@ async function roundTrips(): Promise<{ ours: Percentiles; bare: Percentiles }> {
     await bare.subscribeAsync([bareLamp.topics.reply, bareLamp.topics.state], { qos: 1 });
 
     const ours: number[] = [];
+    const signed: number[] = [];
     const bareTimes: number[] = [];
     for (let i = 0; i < WARMUP + TOGGLES; i++) {
       const command = i % 2 === 0 ? 'on' : 'off';
       const a = await oursOnce(remote, command, oursLamp.replies[command]);
+      const s = await oursOnce(signedRemote, command, signedLamp.replies[command]);
       const b = await bareOnce(bare, bareLamp, command);
       if (i >= WARMUP) {
         ours.push(a);
+        signed.push(s);
         bareTimes.push(b);
       }
     }
-    return { ours: percentiles(ours), bare: percentiles(bareTimes) };
+    return { ours: percentiles(ours), signed: percentiles(signed), bare: percentiles(bareTimes) };
   } finally {
     for (const c of cleanups.reverse()) await c();
   }
