@@ -81,6 +81,9 @@ export class MessageLog extends LitElement {
     li.command {
       color: var(--muted, #666);
     }
+    li.ignored {
+      color: light-dark(#a4161a, #ff8a8a);
+    }
   `;
 }
 

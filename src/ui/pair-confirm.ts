@@ -1,17 +1,26 @@
-// The #/pair?… confirmation: what the link would add, or why it cannot be used. Loaded only when
-// a pairing link is opened. Adding is the Remote view's job: this fires `pair` with the lamp.
+// The #/pair?… confirmation: what the link would add (or which lamp it replaces), whether it
+// carries the lamp's key, or why it cannot be used. Loaded only when a pairing link is opened.
+// Adding is the Remote view's job: this fires `pair` with the lamp.
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import { parsePairingParams, type PairingResult } from '../lamp/pairing.ts';
+import { findPairedLamp, parsePairingParams, type PairingResult } from '../lamp/pairing.ts';
 import type { LampSettings } from '../lamp/settings.ts';
 import { LocaleController, t } from './locale.ts';
 import { pairingIssueText } from './settings-text.ts';
 import { viewStyles } from './view-styles.ts';
 
+export interface PairEventDetail {
+  lamp: LampSettings;
+  /** the link brought the broker's user and password (else an existing lamp keeps its own) */
+  carriedCredentials: boolean;
+}
+
 @customElement('nyala-pair-confirm')
 export class PairConfirm extends LitElement {
   private readonly locale = new LocaleController(this);
   @property({ attribute: false }) params?: URLSearchParams;
+  /** the lamps already on this device: the link may describe one of them again */
+  @property({ attribute: false }) lamps: readonly LampSettings[] = [];
   private result: PairingResult | null = null;
 
   override willUpdate(changed: Map<string, unknown>) {
@@ -31,9 +40,11 @@ export class PairConfirm extends LitElement {
       </section>`;
     }
     const l = result.settings;
+    const existing = findPairedLamp(this.lamps, l);
     return html`<section class="pair" aria-labelledby="pair-title">
       <h2 id="pair-title">${s.pairTitle}</h2>
       <p>${s.pairIntro}</p>
+      ${existing ? html`<p class="replaces" data-testid="pair-replaces">${s.pairReplaces(existing.name)}</p>` : nothing}
       <dl>
         <dt>${s.name}</dt>
         <dd>${l.name}</dd>
@@ -45,15 +56,18 @@ export class PairConfirm extends LitElement {
         <dd>${l.topics.reply}</dd>
       </dl>
       ${result.carriedCredentials ? html`<p>${s.pairCarriesCredentials}</p>` : nothing}
+      <p class="warning" data-testid="pair-auth">${l.auth.mode === 'signed' ? s.pairCarriesKey : s.pairPlain}</p>
       <div class="buttons">
-        <button class="primary" @click=${() => this.fire(l)}>${s.pairAdd}</button>
+        <button class="primary" @click=${() => this.fire({ lamp: l, carriedCredentials: result.carriedCredentials })}>
+          ${existing ? s.pairReplace(existing.name) : s.pairAdd}
+        </button>
         <button @click=${() => (location.hash = '#/remote')}>${s.cancel}</button>
       </div>
     </section>`;
   }
 
-  private fire(lamp: LampSettings) {
-    this.dispatchEvent(new CustomEvent<LampSettings>('pair', { detail: lamp, bubbles: true, composed: true }));
+  private fire(detail: PairEventDetail) {
+    this.dispatchEvent(new CustomEvent<PairEventDetail>('pair', { detail, bubbles: true, composed: true }));
   }
 
   static override styles = [
@@ -78,7 +92,13 @@ export class PairConfirm extends LitElement {
       }
       .buttons {
         display: flex;
+        flex-wrap: wrap;
         gap: 0.75rem;
+      }
+      .replaces,
+      .warning {
+        border-left: 4px solid light-dark(#c1121f, #ff8a8a);
+        padding-left: 0.75rem;
       }
     `,
   ];

@@ -1,6 +1,6 @@
 // Codes from src/lamp/ become sentences here, in the page's language. A switch on each union, so
 // a new code in lamp/ is a compile error until it has its sentence.
-import type { BrokerConnection, CommandOutcome, ConnectionFailure, LampPresence, LogEntry } from '../lamp/remote.ts';
+import type { BrokerConnection, CommandOutcome, ConnectionFailure, IgnoredReason, LampPresence, LogEntry } from '../lamp/remote.ts';
 import { t } from './locale.ts';
 
 export function failureText(f: ConnectionFailure): string {
@@ -87,5 +87,23 @@ export function logLine(e: LogEntry): string {
       }`;
     case 'command':
       return `${clock(e.at)} · ${e.outcome.command}: ${outcomeText(e.outcome)}`;
+    case 'ignored':
+      // The payload is not shown: it is not the lamp's, and may be big or binary.
+      return `${clock(e.at)} ✕ ${e.topic} ${t().remote.logIgnored(ignoredReasonText(e.reason), e.bytes)}`;
+  }
+}
+
+/** Why a signed lamp's remote did not believe a message. */
+export function ignoredReasonText(reason: IgnoredReason): string {
+  const s = t().remote;
+  switch (reason) {
+    case 'too-big':
+      return s.ignoredTooBig;
+    case 'bad-mac':
+      return s.ignoredBadMac;
+    case 'replay':
+      return s.ignoredReplay;
+    case 'malformed':
+      return s.ignoredMalformed;
   }
 }

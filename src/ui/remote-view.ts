@@ -10,6 +10,7 @@ import { LocaleController, t } from './locale.ts';
 import { clock, connectionText, failureText, outcomeText, presenceText } from './remote-text.ts';
 import { session } from './remote-session.ts';
 import { viewStyles } from './view-styles.ts';
+import type { PairEventDetail } from './pair-confirm.ts';
 import './lamp-switch.ts';
 import './message-log.ts';
 
@@ -36,6 +37,8 @@ export class RemoteView extends LitElement {
   @state() private editing: { lamp: LampSettings; isNew: boolean } | null = null;
   @state() private showQr = false;
   @state() private notice = noticeForNextView;
+  /** the export carries the signed lamps' keys only when this is ticked */
+  @state() private exportKeys = false;
   private offSession?: () => void;
   private ticker?: ReturnType<typeof setInterval>;
 
@@ -74,7 +77,11 @@ export class RemoteView extends LitElement {
       <h1 tabindex="-1">${s.title}</h1>
       ${this.notice ? html`<p class="callout" role="status">${this.notice}</p>` : nothing}
       ${this.pairParams
-        ? html`<nyala-pair-confirm .params=${this.pairParams} @pair=${(e: CustomEvent<LampSettings>) => void this.confirmPairing(e.detail)}></nyala-pair-confirm>`
+        ? html`<nyala-pair-confirm
+            .params=${this.pairParams}
+            .lamps=${session.lamps}
+            @pair=${(e: CustomEvent<PairEventDetail>) => void this.confirmPairing(e.detail)}
+          ></nyala-pair-confirm>`
         : nothing}
       ${this.renderLampTabs()}
       ${this.editing
@@ -146,6 +153,8 @@ export class RemoteView extends LitElement {
             </dd>
           </div>
         </dl>
+        ${lamp.auth.mode === 'plain' ? html`<p class="callout warning" data-testid="plain-warning">${s.plainLampWarning}</p>` : nothing}
+        ${snap.ignored > 0 ? html`<p class="hint" data-testid="ignored">${s.ignoredCount(snap.ignored)}</p>` : nothing}
         <p class="state" data-testid="lamp-state" role="status" aria-live="polite">${this.stateText(snap)}</p>
         ${snap.lastOutcome && snap.lastOutcome.result !== 'confirmed' && snap.power.state !== 'pending'
           ? html`<p class="callout" role="alert" data-testid="outcome">${outcomeText(snap.lastOutcome)}</p>`
@@ -205,13 +214,15 @@ export class RemoteView extends LitElement {
     }
   }
 
-  private async confirmPairing(lamp: LampSettings) {
-    // The same lamp paired twice replaces the first (same topics on the same broker).
-    const same = session.lamps.find((l) => l.broker.ws === lamp.broker.ws && l.topics.command === lamp.topics.command);
-    const toSave = same ? { ...lamp, key: same.key } : lamp;
+  private async confirmPairing({ lamp, carriedCredentials }: PairEventDetail) {
+    // The same lamp paired again replaces the first, keeping its broker credentials unless the
+    // link brought new ones (pair-confirm said so before the person agreed).
+    const { findPairedLamp, mergePairedLamp } = await import('../lamp/pairing.ts');
+    const existing = findPairedLamp(session.lamps, lamp);
+    const toSave = existing ? mergePairedLamp(existing, lamp, carriedCredentials) : lamp;
     await session.put(toSave);
     lastSelected = toSave.key;
-    noticeForNextView = t().remote.pairAdded(lamp.name);
+    noticeForNextView = existing ? t().remote.pairReplaced(existing.name) : t().remote.pairAdded(lamp.name);
     location.hash = '#/remote';
   }
 
@@ -234,7 +245,21 @@ export class RemoteView extends LitElement {
   private renderFiles() {
     const s = t().remote;
     return html`<div class="files">
-      ${session.lamps.length > 0 ? html`<button class="small" @click=${this.exportFile}>${s.exportLamps}</button>` : nothing}
+      ${session.lamps.length > 0
+        ? html`<div class="export">
+            <button class="small" @click=${this.exportFile}>${s.exportLamps}</button>
+            <label class="check">
+              <input
+                type="checkbox"
+                .checked=${this.exportKeys}
+                aria-describedby="export-keys-hint"
+                @change=${(e: Event) => (this.exportKeys = (e.target as HTMLInputElement).checked)}
+              />
+              ${s.exportIncludeKeys}
+            </label>
+            <p class="hint" id="export-keys-hint">${s.exportKeysHint}</p>
+          </div>`
+        : nothing}
       <label class="button small">
         ${s.importLamps}
         <input type="file" accept="application/json,.json" hidden @change=${this.importFile} />
@@ -244,7 +269,9 @@ export class RemoteView extends LitElement {
 
   private readonly exportFile = async () => {
     const { exportLamps } = await lazy.files();
-    const blob = new Blob([exportLamps(session.lamps, { includeSecrets: false })], { type: 'application/json' });
+    const blob = new Blob([exportLamps(session.lamps, { includeSecrets: false, includeKeys: this.exportKeys })], {
+      type: 'application/json',
+    });
     const a = document.createElement('a');
     a.href = URL.createObjectURL(blob);
     a.download = 'nyala-lamps.json';
@@ -257,10 +284,10 @@ export class RemoteView extends LitElement {
     const file = input.files?.[0];
     input.value = '';
     if (!file) return;
-    const { importLamps } = await lazy.files();
+    const [{ importLamps }, { importIssueText }] = await Promise.all([lazy.files(), import('./settings-text.ts')]);
     const result = importLamps(await file.text());
     if (!result.ok) {
-      this.notice = t().remote.importFailed;
+      this.notice = [t().remote.importFailed, ...result.issues.map(importIssueText)].join(' ');
       return;
     }
     for (const lamp of result.lamps) await session.put(lamp);
@@ -376,7 +403,35 @@ export class RemoteView extends LitElement {
         display: flex;
         gap: 0.5rem;
         flex-wrap: wrap;
+        align-items: flex-start;
         margin-top: 1rem;
+      }
+      .export {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0 0.75rem;
+        align-items: center;
+      }
+      .export .hint {
+        flex-basis: 100%;
+        margin: 0;
+        color: var(--muted, #666);
+        font-size: 0.9rem;
+      }
+      label.check {
+        display: flex;
+        gap: 0.5rem;
+        align-items: center;
+        min-height: 44px;
+      }
+      .hint {
+        color: var(--muted, #666);
+        font-size: 0.9rem;
+        margin: 0;
+      }
+      .callout.warning {
+        border-left-color: light-dark(#c1121f, #ff8a8a);
+        margin: 0.25rem 0;
       }
       /* On a phone the switch sits low on the screen, where the thumb rests, and stays in view
          just above the bottom navigation whatever notices push the page down. */

@@ -1,15 +1,17 @@
 // The Remote in the real page (the production build) against a local aedes broker over ws, with
-// an independent MQTT.js client answering as the firmware does; both started here on free ports.
+// an independent MQTT.js client answering as the firmware does (a signed lamp, as every new lamp
+// is: SignedBoard in fixtures.ts); both started here on free ports. Plain lamps and what the page
+// says about who can switch a lamp are in signed-lamp.spec.ts.
 import { devices, type Page } from '@playwright/test';
 import { pairingHash } from '../../src/lamp/pairing.ts';
 import { defaultSettings, type LampSettings } from '../../src/lamp/settings.ts';
-import { BoardClient, TestBroker } from '../unit/lamp/harness.ts';
+import { TestBroker } from '../unit/lamp/harness.ts';
 import { builds } from './builds.ts';
-import { expect, test } from './fixtures.ts';
+import { SignedBoard, expect, test } from './fixtures.ts';
 
 interface Lab {
   broker: TestBroker;
-  fw: BoardClient;
+  fw: SignedBoard;
   lamp: LampSettings;
   stop(): Promise<void>;
 }
@@ -19,7 +21,7 @@ async function startLab(options: { name?: string; delayMs?: number } = {}): Prom
   await broker.start();
   const lamp = defaultSettings({ name: options.name ?? 'Teras', preset: 'custom' });
   lamp.broker = { ...lamp.broker, host: '127.0.0.1', port: broker.tcpPort, ws: broker.wsUrl };
-  const fw = new BoardClient({ brokerUrl: broker.tcpUrl, topics: lamp.topics, replies: lamp.replies, delayMs: options.delayMs });
+  const fw = new SignedBoard({ brokerUrl: broker.tcpUrl, lamp, delayMs: options.delayMs });
   await fw.start();
   return {
     broker,
@@ -60,7 +62,7 @@ test.describe('the remote', () => {
       await page.getByRole('button', { name: 'Off', exact: true }).click();
       await expect(page.getByTestId('last-reply')).toContainText('saya mati');
       await expect(sw).toHaveAttribute('aria-checked', 'false');
-      expect(lab.fw.commands).toEqual(['on', 'off']);
+      expect(lab.fw.applied).toEqual(['on', 'off']);
 
       // The log shows both directions with timestamps.
       await page.getByText('Message log').click();
@@ -94,7 +96,7 @@ test.describe('the remote', () => {
       await expect(page.getByTestId('presence')).toHaveText('Online');
       await page.getByRole('button', { name: 'Off', exact: true }).click();
       await expect(page.getByTestId('last-reply')).toContainText('saya mati');
-      expect(lab.fw.commands).toEqual(['off']);
+      expect(lab.fw.applied).toEqual(['off']);
     } finally {
       await lab.stop();
     }
@@ -139,7 +141,7 @@ test.describe('the remote', () => {
       expect(await qr.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(100);
       expect(scripts.some((u) => /pair-qr-[^/]*\.js$/.test(u))).toBe(true);
       const link = await page.getByTestId('pair-link').innerText();
-      expect(link).toContain('#/pair?v=1&');
+      expect(link).toContain('#/pair?v=2&');
       expect(link).not.toContain('password');
 
       // The phone: a fresh browser with nothing stored.
@@ -177,6 +179,9 @@ test.describe('the remote', () => {
       await expect(page.getByText('“+” is a wildcard; a topic for one lamp cannot contain it.')).toBeVisible();
       await expect(page.getByLabel('Command')).toBeFocused();
 
+      // A lamp added by hand needs the key its board was given.
+      if (lab.lamp.auth.mode !== 'signed') throw new Error('a new lamp is signed');
+      await page.getByLabel('Lamp key').fill(lab.lamp.auth.key);
       await page.getByLabel('Command').fill(lab.lamp.topics.command);
       await page.getByLabel('Reply').fill(lab.lamp.topics.reply);
       await page.getByLabel('Status').fill(lab.lamp.topics.status);
@@ -186,7 +191,7 @@ test.describe('the remote', () => {
       await expect(page.getByTestId('presence')).toHaveText('Online');
       await page.getByRole('button', { name: 'On', exact: true }).click();
       await expect(page.getByTestId('last-reply')).toContainText('saya hidup');
-      expect(lab.fw.commands).toEqual(['on']);
+      expect(lab.fw.applied).toEqual(['on']);
     } finally {
       await lab.stop();
     }
