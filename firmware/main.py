@@ -1,14 +1,19 @@
 # main.py - the lamp. MicroPython runs this file after every reset.
 #
 # It reads config.json, joins the Wi-Fi, connects to the MQTT broker and then
-# waits for "on" or "off" on the command topic, as in the tutorial. When the
+# waits for "on" or "off" on the command topic, as in the tutorial (a "plain"
+# lamp), or for commands signed with the lamp's key (a "signed" lamp: only
+# whoever holds the key can switch it; see class Switch). When the
 # Wi-Fi or the broker goes away it waits a little longer each time and tries
 # again; it never resets the board. Ctrl-C stops it and gives you the REPL.
 #
 # Every step prints one line starting with "nyala:" so the installer (or you,
 # in a serial console) can follow what the board is doing.
+import binascii
 import gc
+import hashlib
 import json
+import os
 import sys
 import time
 
@@ -17,17 +22,31 @@ import machine
 import mqtt
 import wifi
 
-# Pauses between attempts: 1, 2, 4, ... seconds, never more than a minute.
+# Pauses between attempts: 1, 2, 4, ... seconds, never more than a minute,
+# each with up to half as much again at random (see Backoff).
 FIRST_PAUSE_S = 1
 LONGEST_PAUSE_S = 60
+# A connection must stay up this long before the pauses start again from 1 s:
+# a broker that takes us in and throws us out at once is not tried every second.
+STEADY_MS = 60000
 # How long one turn of the main loop waits for a message.
 LOOP_WAIT_MS = 200
+# At most one switch per GAP_MS: a flood of commands cannot make a relay
+# chatter. A command inside the gap waits for its end (the last one wins).
+GAP_MS = 250
+# A stale signed command makes us publish the state again, at most this often.
+RESTATE_MS = 1000
 
 REQUIRED = object()
 
 
 def log(*words):
     print("nyala:", *words)
+
+
+def random_hex(n):
+    # n random bytes from the chip's hardware random number generator, as hex.
+    return binascii.hexlify(os.urandom(n)).decode()
 
 
 class ConfigError(Exception):
@@ -51,8 +70,28 @@ def setting(config, name, kind, default=REQUIRED):
     return value
 
 
+def lamp_key(config):
+    # Version 2 says how commands are checked: "signed" with a key of 32
+    # lowercase hex digits (16 random bytes), or "plain" (the tutorial's way:
+    # anyone on the broker can switch the lamp). Version 1 is plain.
+    if config.get("version") == 1:
+        return None
+    mode = setting(config, "auth.mode", str)
+    if mode == "plain":
+        return None
+    if mode != "signed":
+        raise ConfigError("invalid", "auth.mode")
+    key = setting(config, "auth.key", str)
+    if len(key) != 32 or key != key.lower():
+        raise ConfigError("invalid", "auth.key")
+    try:
+        return binascii.unhexlify(key)
+    except ValueError:
+        raise ConfigError("invalid", "auth.key")
+
+
 def load_config(path="config.json"):
-    """Read config.json (version 1) into a flat dict, or raise ConfigError."""
+    """Read config.json (version 1 or 2) into a flat dict, or raise ConfigError."""
     try:
         with open(path) as f:
             text = f.read()
@@ -64,7 +103,7 @@ def load_config(path="config.json"):
         raise ConfigError("invalid", "json")
     if not isinstance(config, dict):
         raise ConfigError("invalid", "json")
-    if config.get("version") != 1:
+    if config.get("version") not in (1, 2):
         raise ConfigError("invalid", "version")
 
     default_id = "nyala-" + "".join("%02x" % b for b in machine.unique_id())
@@ -87,12 +126,51 @@ def load_config(path="config.json"):
         "active_low": setting(config, "lamp.active_low", bool, sys.platform == "esp8266"),
         "on": setting(config, "replies.on", str, "saya hidup"),
         "off": setting(config, "replies.off", str, "saya mati"),
+        "key": lamp_key(config),
     }
     if not 0 < c["port"] < 65536:
         raise ConfigError("invalid", "mqtt.port")
     if not 0 <= c["keepalive"] < 65536:
         raise ConfigError("invalid", "mqtt.keepalive")
     return c
+
+
+class Signer:
+    """HMAC-SHA256 (RFC 2104) with the lamp's key, built on hashlib.sha256:
+    MicroPython on the ESP8266 has no hmac module.
+
+    mac(kind, topic, body) is the MAC of docs/contracts.md ("The signed lamp
+    protocol"), as 64 lowercase hex digits (bytes).
+    """
+
+    def __init__(self, key):
+        # SHA-256 works on 64-byte blocks: the key (16 bytes) is padded with
+        # zeros to one block, then XORed with 0x36 for the inner hash and with
+        # 0x5c for the outer one.
+        key = key + bytes(64 - len(key))
+        self.inner = bytes(b ^ 0x36 for b in key)
+        self.outer = bytes(b ^ 0x5C for b in key)
+
+    def mac(self, kind, topic, body):
+        if isinstance(body, str):
+            body = body.encode()
+        inner = hashlib.sha256(self.inner)
+        inner.update(("nyala2\n" + kind + "\n" + topic + "\n").encode())
+        inner.update(body)
+        outer = hashlib.sha256(self.outer)
+        outer.update(inner.digest())
+        return binascii.hexlify(outer.digest())
+
+
+def same(a, b):
+    # Compare two MACs in constant time: the time taken must not tell an
+    # attacker how many of the first digits they guessed right.
+    if len(a) != len(b):
+        return False
+    diff = 0
+    for x, y in zip(a, b):
+        diff |= x ^ y
+    return diff == 0
 
 
 class Lamp:
@@ -118,49 +196,155 @@ class Backoff:
         self.pause = FIRST_PAUSE_S
 
     def wait(self):
-        time.sleep(self.pause)
+        # Up to half the pause again at random (jitter): two clients that lost
+        # the broker at the same moment do not come back at the same moment.
+        ms = self.pause * 1000
+        time.sleep_ms(ms + ms * os.urandom(1)[0] // 512)
         self.pause = min(self.pause * 2, LONGEST_PAUSE_S)
 
 
-def obey(client, c, lamp, payload):
-    if payload is None:  # too big to keep: mqtt.py already threw it away
-        log("lamp ignored", ">%d" % mqtt.MAX_PAYLOAD, "bytes")
-    elif payload == b"on" or payload == b"off":
-        word = payload.decode()
-        lamp.set(word == "on")
+class Switch:
+    """What the lamp does with the commands that reach it.
+
+    Plain (the tutorial's protocol): "on" or "off" switches the lamp.
+    Signed (docs/contracts.md, "The signed lamp protocol"): a command is
+    "<on|off> <challenge> <mac>". The lamp holds one challenge, drawn at random
+    at boot and after every accepted command, and sends it in its state: a
+    command counts only with the current challenge and a MAC made with the
+    lamp's key, so only a key holder can switch the lamp and a recorded
+    command never works twice, not even after a reboot.
+    """
+
+    def __init__(self, c, lamp):
+        self.c = c
+        self.lamp = lamp
+        self.signer = Signer(c["key"]) if c["key"] else None
+        self.challenge = random_hex(8)
+        self.waiting = None  # (word, challenge used) until the gap is over
+        now = time.ticks_ms()
+        self.switched = time.ticks_add(now, -GAP_MS)
+        self.restated = time.ticks_add(now, -RESTATE_MS)
+
+    def signed(self, kind, topic, body):
+        # The message as it goes on the wire: the body, then its MAC.
+        if not self.signer:
+            return body
+        return body + " " + self.signer.mac(kind, topic, body).decode()
+
+    def status(self, word, sid):
+        # "online" / "offline"; signed: "online <session id> <mac>"
+        if not self.signer:
+            return word
+        return self.signed("status", self.c["status"], word + " " + sid)
+
+    def publish_state(self, client):
+        # Retained, so whoever subscribes later learns it. Signed, the payload
+        # is "<challenge> <mac>": on/off is only inside the MAC, so only a key
+        # holder can tell whether the lamp is on (whether anyone is home).
+        word = self.lamp.state()
+        if self.signer:
+            body = word + " " + self.challenge
+            mac = self.signer.mac("state", self.c["state"], body).decode()
+            word = self.challenge + " " + mac
+        # QoS 1: the broker has it before we send the reply, so everyone gets
+        # the state first (aedes 1.2 loses a retained QoS 0 message that is
+        # followed at once by another one).
+        client.publish(self.c["state"], word, retain=True, qos=1)
+
+    def command(self, client, payload, retained):
+        if retained:
+            # A retained command is one the broker kept, not one sent now: it
+            # would switch the lamp on after every power cut (MQTT-3.3.1-8).
+            log("lamp refused retained")
+        elif not self.signer:
+            if payload == b"on" or payload == b"off":
+                self.waiting = (payload.decode(), None)
+            elif payload is None:  # too big to keep: mqtt.py threw it away
+                log("lamp ignored", ">%d" % mqtt.MAX_PAYLOAD, "bytes")
+            else:
+                # Only the length: the payload may be binary and upset a terminal.
+                log("lamp ignored", len(payload), "bytes")
+        else:
+            self.signed_command(client, payload)
+
+    def signed_command(self, client, payload):
+        parts = payload.split(b" ") if payload else ()
+        if (len(parts) != 3 or parts[0] not in (b"on", b"off")
+                or len(parts[1]) != 16 or len(parts[2]) != 64):
+            log("lamp refused malformed")
+            return
+        word, challenge, mac = parts
+        body = word + b" " + challenge
+        if not same(mac, self.signer.mac("cmd", self.c["command"], body)):
+            log("lamp refused bad-mac")
+            return
+        if challenge != self.challenge.encode():
+            # Signed by a key holder but for an old challenge: a replay, or a
+            # phone that missed our last state. Say the state again, so an
+            # honest phone learns the current challenge and can try again.
+            log("lamp refused stale")
+            now = time.ticks_ms()
+            if time.ticks_diff(now, self.restated) >= RESTATE_MS:
+                self.restated = now
+                self.publish_state(client)
+            return
+        self.challenge = random_hex(8)  # each challenge works once
+        self.waiting = (word.decode(), challenge.decode())
+
+    def gap_left(self):
+        return GAP_MS - time.ticks_diff(time.ticks_ms(), self.switched)
+
+    def apply(self, client):
+        # Switch for the command that waited, once the gap is over.
+        if self.waiting is None or self.gap_left() > 0:
+            return
+        word, used = self.waiting
+        self.waiting = None
+        self.switched = time.ticks_ms()
+        self.lamp.set(word == "on")
         log("lamp", word)
         # State first, so whoever sees the reply and then subscribes to the
         # state topic already gets the new state.
-        client.publish(c["state"], word, retain=True)
-        client.publish(c["reply"], c[word])
-    else:
-        # Only the length: the payload may be binary and upset a terminal.
-        log("lamp ignored", len(payload), "bytes")
+        self.publish_state(client)
+        reply = self.c[word]
+        if self.signer:
+            reply = self.signed("reply", self.c["reply"], reply + " " + used)
+        client.publish(self.c["reply"], reply)
 
 
-def session(c, lamp, backoff):
+def session(c, client_id, switch, backoff):
     """One connection to the broker; returns only by raising an error."""
     log("mqtt connecting", "%s:%d" % (c["host"], c["port"]))
-    client = mqtt.Client(c["client_id"], c["host"], c["port"], c["user"],
+    client = mqtt.Client(client_id, c["host"], c["port"], c["user"],
                          c["password"], c["keepalive"])
+    # A new session id each time, so "offline" of one session is never taken
+    # for the end of the next one.
+    sid = random_hex(8)
     # If we vanish without saying goodbye, the broker says "offline" for us.
-    client.set_last_will(c["status"], "offline", retain=True, qos=1)
+    client.set_last_will(c["status"], switch.status("offline", sid), retain=True, qos=1)
+    started = None
     try:
         client.connect()
+        started = time.ticks_ms()
         log("mqtt ok")
-        backoff.reset()
         # Subscribe before saying "online", so no command sent after it is lost.
         client.subscribe(c["command"], qos=1)
-        client.publish(c["status"], "online", retain=True, qos=1)
-        client.publish(c["state"], lamp.state(), retain=True)
+        client.publish(c["status"], switch.status("online", sid), retain=True, qos=1)
+        switch.publish_state(client)
         while True:
             if not wifi.isconnected():
                 raise mqtt.MQTTError("lost", "wifi")
-            message = client.check_msg(LOOP_WAIT_MS)
+            wait = LOOP_WAIT_MS
+            if switch.waiting:
+                wait = max(0, min(wait, switch.gap_left()))
+            message = client.check_msg(wait)
             if message:
-                obey(client, c, lamp, message[1])
+                switch.command(client, message[1], message[2])
+            switch.apply(client)
     finally:
         client.close()
+        if started is not None and time.ticks_diff(time.ticks_ms(), started) >= STEADY_MS:
+            backoff.reset()
 
 
 def main():
@@ -174,13 +358,17 @@ def main():
         log("config error", *e.args)
         return  # back to the REPL: fix config.json, then press the reset button
     log("config ok")
+    switch = Switch(c, lamp)
+    # A new suffix at every boot: a stranger who knows our configured client
+    # id cannot take our place at the broker (it would throw us off, 3.1.4).
+    client_id = c["client_id"] + "-" + random_hex(2)
     backoff = Backoff()
     while True:
         gc.collect()
         try:
             log("wifi connecting", c["ssid"])
             log("wifi ok", wifi.connect(c["ssid"], c["wifi_password"]))
-            session(c, lamp, backoff)
+            session(c, client_id, switch, backoff)
         except wifi.WifiError as e:
             log("wifi error", e.args[0])
         except mqtt.MQTTError as e:

@@ -4,6 +4,13 @@
 # in the comments point into it. It does what the lamp needs and no more:
 # CONNECT with a last will, SUBSCRIBE, PUBLISH at QoS 0 or 1, and keepalive
 # with PINGREQ/PINGRESP, so a connection that silently died is noticed.
+#
+# It does not trust the broker: a public broker can be anyone's, and a broken
+# one can send anything. Every packet is checked against the specification
+# before we keep any of it, nothing bigger than a few hundred bytes is ever
+# kept, and a whole packet must arrive within PACKET_MS. Anything MQTT 3.1.1
+# does not allow ends the connection with MQTTError("protocol", <what>);
+# main.py then waits a little and connects again.
 import select
 import socket
 import time
@@ -15,18 +22,37 @@ PUBLISH = 0x30
 PUBACK = 0x40
 SUBSCRIBE = 0x82  # the low nibble must be 0010 (3.8.1)
 SUBACK = 0x90
+UNSUBACK = 0xB0
 PINGREQ = 0xC0
 PINGRESP = 0xD0
 DISCONNECT = 0xE0
 
-# Bigger incoming payloads are read and thrown away (check_msg gives None for
-# them): a lamp only needs "on" or "off", and an ESP8266 has little room.
-MAX_PAYLOAD = 512
+# Bigger incoming payloads are read in small pieces and thrown away (check_msg
+# gives None for them): a lamp needs "on" or "off" and, signed, about 90 bytes.
+MAX_PAYLOAD = 256
+# Topics we keep: ours is one exact topic, far shorter than this.
+MAX_TOPIC = 128
+# A PUBLISH bigger than this is not read at all: the connection is dropped.
+# (The remaining length can say up to 256 MB, 2.2.3; we never allocate it.)
+MAX_PACKET = 16 * 1024
+# Every packet we get besides PUBLISH is 4 bytes or less after its fixed
+# header: CONNACK 2 (3.2), PUBACK 2 (3.4), SUBACK 3 for our one topic (3.9),
+# UNSUBACK 2 (3.11), PINGRESP 0 (3.13).
+MAX_OTHER = 4
+# A whole packet, from its first byte to its last, must arrive within this
+# time: one deadline per packet, not per recv, so a broker that drips a byte
+# a second cannot hold the lamp (and its keepalive) hostage.
+PACKET_MS = 2000
+# Messages that arrive while we wait for an answer are kept for check_msg,
+# at most this many (the oldest go first): a flood cannot fill the heap.
+MAX_PENDING = 4
+# lwIP's errno when a socket's send buffer is full (MicroPython's EAGAIN).
+EAGAIN = 11
 
 
 class MQTTError(Exception):
-    # args[0] is one word of the log contract: refused, auth, timeout, lost;
-    # args[1], when there is one, a detail for the log line.
+    # args[0] is one word of the log contract: refused, auth, timeout, lost,
+    # protocol; args[1], when there is one, a detail for the log line.
     pass
 
 
@@ -59,7 +85,7 @@ class Client:
         self.user = user
         self.password = password
         self.keepalive = keepalive  # seconds; 0 turns keepalive off (3.1.2.10)
-        self.timeout = timeout      # seconds for a whole packet or an answer
+        self.timeout = timeout      # seconds for an answer or for one send
         self.will = None
         self.sock = None
         self.poller = None
@@ -101,15 +127,15 @@ class Client:
         header = b"\x00\x04MQTT\x04" + bytes([flags]) + self.keepalive.to_bytes(2, "big")
         self._send(CONNECT, header + payload)
 
-        # CONNACK (3.2): flags byte, then the return code.
+        # CONNACK (3.2): exactly two bytes, a flags byte and the return code.
         kind, body = self._wait_for(CONNACK)
+        if len(body) != 2:
+            self._fail("protocol", "connack")
         code = body[1]
         if code == 4 or code == 5:  # bad user name or password / not authorised
-            self.close()
-            raise MQTTError("auth", code)
+            self._fail("auth", code)
         if code != 0:
-            self.close()
-            raise MQTTError("refused", code)
+            self._fail("refused", code)
         self.last_sent = self.last_heard = time.ticks_ms()
         self.ping_sent = None
 
@@ -128,6 +154,11 @@ class Client:
         self.poller = None
         self.pending = []
 
+    def _fail(self, word, detail=None):
+        # Close first: after a broken packet nothing more can be read safely.
+        self.close()
+        raise MQTTError(word) if detail is None else MQTTError(word, detail)
+
     # --- sending ----------------------------------------------------------
 
     def publish(self, topic, message, retain=False, qos=0):
@@ -145,18 +176,26 @@ class Client:
         pid = self._next_pid()
         self._send(SUBSCRIBE, pid.to_bytes(2, "big") + _string(topic) + bytes([qos]))
         kind, body = self._wait_for(SUBACK, pid)
+        # SUBACK (3.9): the packet id, then one return code for our one topic.
+        if len(body) != 3:
+            self._fail("protocol", "suback")
         if body[2] == 0x80:  # the broker refused this subscription (3.9.3)
-            raise MQTTError("refused", "subscribe")
+            self._fail("refused", "subscribe")
+        if body[2] > 2:
+            self._fail("protocol", "suback")
 
     # --- receiving --------------------------------------------------------
 
     def check_msg(self, wait_ms=0):
-        """Wait at most wait_ms for a message; return (topic, payload) or None.
+        """Wait at most wait_ms for a message; return (topic, payload, retained)
+        or None.
 
         The payload is None when it was bigger than MAX_PAYLOAD (thrown away).
+        retained is True for a message the broker kept and now replays to us
+        (3.3.1.3): nobody sent it just now.
 
-        Also keeps the connection alive, and raises MQTTError("lost") when the
-        broker went quiet or the connection closed.
+        Also keeps the connection alive, and raises MQTTError when the broker
+        went quiet, broke the protocol or the connection closed.
         """
         self._keep_alive()
         if self.pending:
@@ -178,7 +217,7 @@ class Client:
         period = self.keepalive * 1000
         if self.ping_sent is not None:
             if time.ticks_diff(now, self.ping_sent) > period // 2:
-                raise MQTTError("lost", "ping")
+                self._fail("lost", "ping")
         elif (time.ticks_diff(now, self.last_sent) >= period
               or time.ticks_diff(now, self.last_heard) >= period):
             self._send(PINGREQ, b"")
@@ -186,8 +225,7 @@ class Client:
 
     def _handle(self, kind, body):
         # One packet from the broker. A PUBLISH for us is returned as
-        # (topic, payload); the rest is bookkeeping, and packets we do not
-        # expect were read whole and are dropped here, not treated as fatal.
+        # (topic, payload, retained); the rest is bookkeeping.
         if kind & 0xF0 == PUBLISH:
             return body
         if kind == PINGRESP:
@@ -196,60 +234,97 @@ class Client:
 
     def _wait_for(self, want, pid=None):
         # Read packets until the one we want arrives, keeping any message that
-        # comes in meanwhile for check_msg.
-        deadline = time.ticks_add(time.ticks_ms(), self.timeout * 1000)
+        # comes in meanwhile for check_msg. We wait at most self.timeout, and
+        # never longer than one keepalive: a dead link is noticed as soon as
+        # the main loop would notice it (see _keep_alive).
+        wait = self.timeout
+        if self.keepalive:
+            wait = min(wait, self.keepalive)
+        deadline = time.ticks_add(time.ticks_ms(), wait * 1000)
         while True:
             left = time.ticks_diff(deadline, time.ticks_ms())
             if left <= 0 or not self.poller.poll(left):
-                self.close()
-                raise MQTTError("timeout")
+                self._fail("timeout")
             kind, body = self._read_packet()
             if kind == want and (pid is None or body[:2] == pid.to_bytes(2, "big")):
                 return kind, body
             msg = self._handle(kind, body)
             if msg:
+                if len(self.pending) >= MAX_PENDING:
+                    self.pending.pop(0)
                 self.pending.append(msg)
 
     def _read_packet(self):
         # Fixed header (2.2): one byte of type and flags, then the remaining
-        # length in at most four bytes.
-        kind = self._read(1)[0]
+        # length in at most four bytes. The clock for the whole packet starts
+        # now.
+        try:
+            return self._read_checked(time.ticks_add(time.ticks_ms(), PACKET_MS))
+        except MQTTError:
+            self.close()
+            raise
+
+    def _read_checked(self, end):
+        kind = self._read(1, end)[0]
         size = 0
         for shift in (0, 7, 14, 21):
-            byte = self._read(1)[0]
+            byte = self._read(1, end)[0]
             size |= (byte & 0x7F) << shift
             if not byte & 0x80:
                 break
         else:
-            raise MQTTError("lost", "bad-length")
+            raise MQTTError("protocol", "length")  # a fifth length byte (2.2.3)
         self.last_heard = time.ticks_ms()
         if kind & 0xF0 == PUBLISH:
-            return kind, self._read_publish(kind, size)
-        return kind, self._read(size)
+            return kind, self._read_publish(kind, size, end)
+        # A server sends a client only these (2.2.1); all with flags 0000.
+        if kind not in (CONNACK, PUBACK, SUBACK, UNSUBACK, PINGRESP):
+            raise MQTTError("protocol", "type%d" % (kind >> 4))
+        if size > MAX_OTHER:
+            raise MQTTError("protocol", "length")
+        return kind, self._read(size, end)
 
-    def _read_publish(self, kind, size):
+    def _read_publish(self, kind, size, end):
         # PUBLISH (3.3): topic, a packet id at QoS 1 or 2, then the payload.
-        n = int.from_bytes(self._read(2), "big")
-        topic = self._read(n)
-        size -= 2 + n
         qos = kind >> 1 & 3
+        if qos == 3:  # both QoS bits set is malformed (3.3.1.2)
+            raise MQTTError("protocol", "qos3")
+        if qos == 2:
+            # We subscribe at QoS 1, and the broker may not send us more than
+            # we asked for (3.8.4): a QoS 2 PUBLISH is a broken broker.
+            raise MQTTError("protocol", "qos2")
+        if size > MAX_PACKET:
+            raise MQTTError("protocol", "too-big")
+        head = 4 if qos else 2  # topic length, and the packet id at QoS 1
+        if size < head:
+            raise MQTTError("protocol", "publish")
+        n = int.from_bytes(self._read(2, end), "big")
+        if n > size - head:  # the topic would end after the packet
+            raise MQTTError("protocol", "topic")
+        if n > MAX_TOPIC:  # not ours: we subscribe to one short topic
+            raise MQTTError("protocol", "topic")
+        topic = self._read(n, end)
         if qos:
-            pid = self._read(2)
-            size -= 2
+            pid = self._read(2, end)
+        size -= head + n
         if size > MAX_PAYLOAD:
             while size:  # read it in small pieces and forget it
-                size -= len(self._read(min(size, 128)))
+                size -= len(self._read(min(size, 64), end))
             payload = None
         else:
-            payload = self._read(size)
+            payload = self._read(size, end)
         if qos == 1:  # 4.3.2: answer with PUBACK and the same id
             self._send(PUBACK, pid)
-        return topic, payload
+        return topic, payload, bool(kind & 1)
 
-    def _read(self, n):
-        # Read exactly n bytes; recv may return fewer, and b"" means closed.
+    def _read(self, n, end):
+        # Read exactly n bytes before `end` (a ticks_ms time); recv may return
+        # fewer than we ask for, and b"" means the broker closed.
         data = b""
         while len(data) < n:
+            left = time.ticks_diff(end, time.ticks_ms())
+            if left <= 0 or not self.poller.poll(left):
+                raise MQTTError("timeout", "packet")
             try:
                 chunk = self.sock.recv(n - len(data))
             except OSError as e:
@@ -260,13 +335,28 @@ class Client:
         return data
 
     def _send(self, kind, body):
-        packet = bytes([kind]) + _length(len(body)) + body
+        # lwIP takes only what fits in its send buffer: send() may take part
+        # of the packet (it returns how much), and a socket that would have to
+        # wait says EAGAIN. We go on from where it stopped until all is sent
+        # or self.timeout has passed.
+        packet = memoryview(bytes([kind]) + _length(len(body)) + body)
+        end = time.ticks_add(time.ticks_ms(), self.timeout * 1000)
         try:
-            sent = 0
-            while sent < len(packet):  # send may take only part of it
-                sent += self.sock.send(packet[sent:])
+            while len(packet):
+                try:
+                    sent = self.sock.send(packet)
+                except OSError as e:
+                    if _errno(e) != EAGAIN:
+                        raise
+                    sent = 0
+                if sent:
+                    packet = packet[sent:]
+                elif time.ticks_diff(end, time.ticks_ms()) <= 0:
+                    self._fail("timeout", "send")
+                else:
+                    time.sleep_ms(10)  # let lwIP empty its buffer a little
         except OSError as e:
-            raise MQTTError("lost", _errno(e))
+            self._fail("lost", _errno(e))
         self.last_sent = time.ticks_ms()
 
     def _next_pid(self):

@@ -9,9 +9,13 @@ export type LampLog =
   | { part: 'wifi'; word: 'error'; reason: 'wrong-password' | 'no-ap' | 'timeout'; detail: string }
   | { part: 'mqtt'; word: 'connecting'; host: string; port: number }
   | { part: 'mqtt'; word: 'ok' }
-  | { part: 'mqtt'; word: 'error'; reason: 'refused' | 'auth' | 'timeout' | 'lost'; detail: string }
+  | { part: 'mqtt'; word: 'error'; reason: 'refused' | 'auth' | 'timeout' | 'lost' | 'protocol'; detail: string }
   | { part: 'lamp'; word: 'on' | 'off' }
-  | { part: 'lamp'; word: 'ignored'; bytes: number };
+  | { part: 'lamp'; word: 'ignored'; bytes: number }
+  | { part: 'lamp'; word: 'refused'; reason: LampRefusal };
+
+/** Why a signed lamp did nothing with a command (docs/contracts.md, "The signed lamp protocol"). */
+export type LampRefusal = 'retained' | 'malformed' | 'bad-mac' | 'stale';
 
 /** What to tell the person when the lamp doesn't come online (ui/ words it). */
 export type BootHint =
@@ -55,7 +59,7 @@ export function parseLampLog(line: string): LampLog | null {
     case 'mqtt ok':
       return { part: 'mqtt', word: 'ok' };
     case 'mqtt error':
-      return third === 'refused' || third === 'auth' || third === 'timeout' || third === 'lost'
+      return third === 'refused' || third === 'auth' || third === 'timeout' || third === 'lost' || third === 'protocol'
         ? { part: 'mqtt', word: 'error', reason: third, detail: detailAfterReason }
         : null;
     case 'lamp on':
@@ -63,6 +67,10 @@ export function parseLampLog(line: string): LampLog | null {
       return { part: 'lamp', word: word === 'on' ? 'on' : 'off' };
     case 'lamp ignored':
       return { part: 'lamp', word: 'ignored', bytes: Number(third) };
+    case 'lamp refused':
+      return third === 'retained' || third === 'malformed' || third === 'bad-mac' || third === 'stale'
+        ? { part: 'lamp', word: 'refused', reason: third }
+        : null;
     default:
       return null;
   }
@@ -77,6 +85,14 @@ export function hintFor(log: LampLog): BootHint | null {
     case 'wifi':
       return log.reason === 'timeout' ? 'wifi-timeout' : log.reason;
     case 'mqtt':
-      return log.reason === 'refused' ? 'broker-refused' : log.reason === 'auth' ? 'broker-auth' : log.reason === 'timeout' ? 'broker-timeout' : 'broker-lost';
+      // protocol: what answered does not speak MQTT 3.1.1 as it must (often not a broker at all, or
+      // the wrong port): the same advice as a refused connection.
+      return log.reason === 'refused' || log.reason === 'protocol'
+        ? 'broker-refused'
+        : log.reason === 'auth'
+          ? 'broker-auth'
+          : log.reason === 'timeout'
+            ? 'broker-timeout'
+            : 'broker-lost';
   }
 }

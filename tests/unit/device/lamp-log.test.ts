@@ -18,6 +18,18 @@ describe('parseLampLog', () => {
     expect(parseLampLog('nyala: lamp ignored 7 bytes')).toEqual({ part: 'lamp', word: 'ignored', bytes: 7 });
   });
 
+  it('reads the signed lamp\'s lines (issue 13)', () => {
+    for (const reason of ['retained', 'malformed', 'bad-mac', 'stale'] as const) {
+      expect(parseLampLog(`nyala: lamp refused ${reason}`)).toEqual({ part: 'lamp', word: 'refused', reason });
+    }
+    expect(parseLampLog('nyala: lamp refused because')).toBeNull();
+    expect(parseLampLog('nyala: mqtt error protocol qos2')).toEqual({ part: 'mqtt', word: 'error', reason: 'protocol', detail: 'qos2' });
+    expect(parseLampLog('nyala: mqtt error protocol type15')).toEqual({ part: 'mqtt', word: 'error', reason: 'protocol', detail: 'type15' });
+    // A refusal is not a failure of the lamp; a protocol error gets the advice for a wrong host/port.
+    expect(hintFor(parseLampLog('nyala: lamp refused stale')!)).toBeNull();
+    expect(hintFor(parseLampLog('nyala: mqtt error protocol too-big')!)).toBe('broker-refused');
+  });
+
   it('ignores what is not a log line of ours', () => {
     expect(parseLampLog('MicroPython v1.27.0 on 2025-12-09; ESP module with ESP8266')).toBeNull();
     expect(parseLampLog('nyala: wifi error sunspots')).toBeNull();

@@ -82,7 +82,7 @@ export interface TestBroker {
   start(): Promise<void>;
   /** Stops as a crashed broker would: every connection cut, retained messages gone. */
   stop(): Promise<void>;
-  /** PINGREQs the broker received from this client so far. */
+  /** PINGREQs the broker received from this client so far (the lamp's id with any per-boot suffix). */
   pings(clientId: string): number;
   waitPings(clientId: string, n: number, timeoutMs: number): Promise<void>;
   /** Times the broker dropped this client for missing its keepalive. */
@@ -91,6 +91,14 @@ export interface TestBroker {
 
 function count(map: Map<string, number>, key: string): void {
   map.set(key, (map.get(key) ?? 0) + 1);
+}
+
+/** The lamp connects as `<client_id>-<4 random hex>` (a new suffix per boot): counts for the
+ *  configured id add up every suffix of it. */
+function countFor(map: Map<string, number>, clientId: string): number {
+  let n = 0;
+  for (const [id, k] of map) if (id === clientId || (id.startsWith(`${clientId}-`) && /^[0-9a-f]{4}$/.test(id.slice(clientId.length + 1)))) n += k;
+  return n;
 }
 
 /** A broker that only lets this user in (otherwise anyone). */
@@ -147,7 +155,7 @@ class AedesBroker implements TestBroker {
   }
 
   pings(clientId: string): number {
-    return this.pingCounts.get(clientId) ?? 0;
+    return countFor(this.pingCounts, clientId);
   }
 
   waitPings(clientId: string, n: number, timeoutMs: number): Promise<void> {
@@ -160,7 +168,7 @@ class AedesBroker implements TestBroker {
   }
 
   keepaliveTimeouts(clientId: string): number {
-    return this.timeouts.get(clientId) ?? 0;
+    return countFor(this.timeouts, clientId);
   }
 }
 
@@ -242,7 +250,7 @@ class MosquittoBroker implements TestBroker {
   }
 
   pings(clientId: string): number {
-    return this.pingCounts.get(clientId) ?? 0;
+    return countFor(this.pingCounts, clientId);
   }
 
   waitPings(clientId: string, n: number, timeoutMs: number): Promise<void> {
@@ -255,7 +263,7 @@ class MosquittoBroker implements TestBroker {
   }
 
   keepaliveTimeouts(clientId: string): number {
-    return this.timeouts.get(clientId) ?? 0;
+    return countFor(this.timeouts, clientId);
   }
 }
 
@@ -444,7 +452,13 @@ export function deviceTopics(id: string): Topics {
   return { command: `nyala/${id}/lampu`, reply: `nyala/${id}/loger`, status: `nyala/${id}/status`, state: `nyala/${id}/state` };
 }
 
-/** A config.json of version 1 (docs/contracts.md) for a board on HOME_AP and a local broker. */
+/** config.json's `auth` (version 2): signed with a 32-hex key, or plain. */
+export type Auth = { mode: 'signed'; key: string } | { mode: 'plain' };
+
+/**
+ * A config.json (docs/contracts.md) for a board on HOME_AP and a local broker: version 1 without
+ * `auth`, version 2 with it.
+ */
 export function lampConfig(o: {
   port: number;
   clientId: string;
@@ -454,14 +468,16 @@ export function lampConfig(o: {
   ssid?: string;
   user?: string;
   password?: string;
+  auth?: Auth;
 }): object {
   return {
-    version: 1,
+    version: o.auth ? 2 : 1,
     wifi: { ssid: o.ssid ?? HOME_AP.ssid, password: o.wifiPassword ?? HOME_AP.password },
     mqtt: { host: '127.0.0.1', port: o.port, client_id: o.clientId, user: o.user ?? null, password: o.password ?? null, keepalive: o.keepalive ?? 2 },
     topics: o.topics,
     lamp: { pin: 2, active_low: true },
     replies: { on: 'saya hidup', off: 'saya mati' },
+    ...(o.auth ? { auth: o.auth } : {}),
   };
 }
 
@@ -544,6 +560,26 @@ export class Uart {
     await this.reader?.cancel().catch(() => undefined);
     await this.done;
   }
+}
+
+const EOT = String.fromCharCode(4);
+
+/** From the friendly REPL's prompt into the raw REPL (MicroPython's pyboard protocol). */
+export async function enterRawRepl(lamp: { uart: Uart }, timeoutMs = 30_000): Promise<void> {
+  await lamp.uart.waitFor(/>>> $/, timeoutMs);
+  const at = lamp.uart.text.length;
+  await lamp.uart.write('\x01');
+  await lamp.uart.waitFor(/raw REPL; CTRL-B to exit\r\n>$/, timeoutMs, at);
+}
+
+/** Runs `code` at the raw REPL and returns what it printed; throws with the board's traceback. */
+export async function rawExec(lamp: { uart: Uart }, code: string, timeoutMs = 30_000): Promise<string> {
+  const from = lamp.uart.text.length;
+  await lamp.uart.write(code.replace(/\n/g, '\r\n') + '\x04');
+  // The answer: OK, the output, Ctrl-D, the error text, Ctrl-D, the prompt.
+  const m = await lamp.uart.waitFor(new RegExp(`OK([\\s\\S]*?)${EOT}([\\s\\S]*?)${EOT}>`), timeoutMs, from);
+  if (m[2]) throw new Error(`the board raised:\n${m[2]}`);
+  return m[1]!;
 }
 
 export interface Lamp {
