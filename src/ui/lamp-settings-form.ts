@@ -179,7 +179,7 @@ export class LampSettingsForm extends LitElement {
       </p>
       ${d.auth.mode === 'signed'
         ? html`${this.field('auth.key', s.lampKey, d.auth.key, (x, v) => (x.auth = { mode: 'signed', key: v.replace(/\s+/g, '').toLowerCase() }))}
-            <p class="hint">${s.lampKeyHint}</p>`
+            <p class="hint">${this.purpose === 'board' ? t().board.keyHint : s.lampKeyHint}</p>`
         : nothing}
     </fieldset>`;
   }

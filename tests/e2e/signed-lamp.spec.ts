@@ -208,6 +208,10 @@ test.describe('signed and plain lamps', () => {
       await expect(page.getByLabel('Lamp pin (GPIO)')).toHaveAttribute('aria-invalid', 'true');
       await expect(page.getByText(c.why)).toBeVisible();
     }
+    // The board form's key is the new lamp's, and says where it goes.
+    await expect(page.getByLabel('Lamp key')).toHaveValue(/^[0-9a-f]{32}$/);
+    await expect(page.getByText('Made for this lamp just now')).toBeVisible();
+
     await expect(page.getByTestId('password-in-clear')).toHaveCount(0);
     const password = page.getByLabel('Password', { exact: true });
     await password.fill('rahasia');
