@@ -251,6 +251,10 @@ test.describe('a signed lamp', () => {
     try {
       await board.start();
       stranger = await connectAsync(broker.tcpUrl, { clientId: 'stranger' });
+      // The stranger records the lamp's retained state, to replay it once it is old.
+      const s = stranger;
+      const recordedState = new Promise<string>((resolve) => s.once('message', (_topic, payload) => resolve(payload.toString())));
+      await stranger.subscribeAsync(lamp.topics.state);
       const app = await servers.serve(builds.main);
       await pair(page, app.url, lamp);
       await expect(page.getByTestId('plain-warning')).toHaveCount(0);
@@ -292,11 +296,20 @@ test.describe('a signed lamp', () => {
         await expect(p.getByTestId('lamp-state')).toHaveText('The lamp is on');
         expect(board.applied).toEqual(['on']);
 
+        // The lamp's own "off" state from before the command, replayed, and a payload too big.
+        await stranger.publishAsync(state, await recordedState);
+        await stranger.publishAsync(reply, 'x'.repeat(300));
+        await expect(p.getByTestId('ignored')).toContainText('5 messages ignored');
+        await expect(p.getByTestId('lamp-state')).toHaveText('The lamp is on');
+
         // The log says what was ignored and why; the key is never in it.
         await p.getByText('Message log', { exact: true }).click();
         const log = p.getByRole('list', { name: 'Message log' });
         await expect(log).toContainText(`${reply}`);
         await expect(log).toContainText('not signed with this lamp’s key');
+        await expect(log).toContainText('not in the signed format');
+        await expect(log).toContainText('an old message of the lamp, replayed');
+        await expect(log).toContainText(`${reply} ignored (300 B): too big`);
         if (lamp.auth.mode !== 'signed') throw new Error('a new lamp is signed');
         expect(await log.innerText()).not.toContain(lamp.auth.key);
 
