@@ -11,6 +11,30 @@
 
 /** Filesystem block size: 4096 on both chips (the flash sector, LittleFS's block). */
 export const BLOCK_SIZE = 4096;
+
+/**
+ * What writing costs the chip (board ms, scaled by timeScale), so upload figures include it. The
+ * flash's own times (../flash.ts, W25Q32JV typical): 4 KB sector erase 45 ms, 256-byte page
+ * program 0.4 ms. LittleFS (block = 4 KB sector) erases each data block before its first program
+ * and programs the data page by page; a metadata commit (create, close with new data, rename,
+ * remove, mkdir) programs about two pages of its metadata pair, and every eighth one compacts the
+ * pair into its other block (an erase). An estimate from LittleFS's design (SPEC.md / DESIGN.md);
+ * FAT costs about the same per 4 KB cluster.
+ */
+export const SECTOR_ERASE_MS = 45;
+export const PAGE_PROGRAM_MS = 0.4;
+const META_COMMIT_PAGES = 2;
+const COMMITS_PER_COMPACTION = 8;
+
+/** ms to write `bytes` of file data, `newBlocks` of them into blocks not yet erased for this file. */
+export function dataWriteMs(bytes, newBlocks) {
+  return newBlocks * SECTOR_ERASE_MS + Math.ceil(bytes / 256) * PAGE_PROGRAM_MS;
+}
+
+/** ms of the `n`th metadata commit since boot (1-based). */
+export function metaCommitMs(n) {
+  return META_COMMIT_PAGES * PAGE_PROGRAM_MS + (n % COMMITS_PER_COMPACTION === 0 ? SECTOR_ERASE_MS : 0);
+}
 const MAGIC = 0x5346594e; // "NYFS" little-endian
 const VERSION = 1;
 const HEADER = 24;

@@ -142,12 +142,16 @@ function flushTx(final) {
 }
 
 function waitTxRoom(limit = TX_IN_FLIGHT) {
+  if (Atomics.load(ctl, CTL.TX_PENDING) <= limit) return;
+  // Waiting for the UART to send: busy, what comes in stays in the ring.
+  const idle = Atomics.exchange(ctl, CTL.RX_IDLE, 0);
   for (;;) {
     const e = Atomics.load(ctl, CTL.EVT);
-    if (Atomics.load(ctl, CTL.TX_PENDING) <= limit) return;
+    if (Atomics.load(ctl, CTL.TX_PENDING) <= limit) break;
     pollInterrupt();
     Atomics.wait(ctl, CTL.EVT, e, 200);
   }
+  Atomics.store(ctl, CTL.RX_IDLE, idle);
 }
 
 function drainTx() {
@@ -200,12 +204,16 @@ function takeQueuedCtrlC() {
   return false;
 }
 
-/** Atomics.wait for input: while this thread waits, a board would take every byte at once. */
-function waitInput(e, ms) {
+/**
+ * Atomics.wait for input: while this thread waits, a board would take every byte at once. Code
+ * reading input (input(), sys.stdin) is busy again once it has a byte; the REPL's own loop stays
+ * "taking input" (`stayIdle`) until a byte makes it run code (replChar).
+ */
+function waitInput(e, ms, stayIdle = false) {
   Atomics.store(ctl, CTL.RX_IDLE, 1);
   // Bytes may have come between the caller's last look and now: look again before sleeping.
   if (Atomics.load(ctl, CTL.EVT) === e) Atomics.wait(ctl, CTL.EVT, e, ms);
-  Atomics.store(ctl, CTL.RX_IDLE, 0);
+  if (!stayIdle) Atomics.store(ctl, CTL.RX_IDLE, 0);
 }
 
 /** For paths with no Python wrapper (print): the VM raises KeyboardInterrupt at its next check. */
@@ -259,7 +267,16 @@ function fsCurrent() {
   return fsImage;
 }
 
-function commit(image) {
+let commits = 0;
+
+/** The chip busy writing its flash for `ms` board ms (nothing else runs, as on a board). */
+function flashBusy(ms) {
+  const t = ms * wd.timeScale;
+  if (t > 0) Atomics.wait(ctl, CTL.HANG, 0, t);
+}
+
+function commit(image, dataMs = 0) {
+  flashBusy(dataMs + ffs.metaCommitMs(++commits));
   image.seq = (image.seq + 1) >>> 0;
   if (Atomics.compareExchange(ctl, CTL.FLASH_LOCK, 0, 1) !== 0) hang(); // power is going off
   try {
@@ -415,6 +432,9 @@ const fsHooks = {
         writable: kind !== 'r' || plus,
         append: kind === 'a',
         dirty: false,
+        /** bytes written since the last commit, and data blocks already erased for this file */
+        writtenBytes: 0,
+        blocksErased: 0,
       };
       file.buf.set(data);
       // Creating a file is committed at once by both filesystems; FAT also truncates at once
@@ -457,6 +477,7 @@ const fsHooks = {
       f.pos = end;
       if (end > f.size) f.size = end;
       f.dirty = true;
+      f.writtenBytes += n;
       return n;
     }),
   seek: (fd, off, whence) => {
@@ -473,7 +494,13 @@ const fsHooks = {
       if (f.dirty) {
         const next = { ...img, entries: new Map(img.entries) };
         next.entries.set(f.path, { dir: false, data: f.buf.slice(0, f.size) });
-        commit(next);
+        // The data written since the last commit reaches the flash (LittleFS writes a file's
+        // blocks as they fill, then commits its metadata; the cost is the same here at once).
+        const bytes = f.writtenBytes;
+        const blocks = Math.ceil(f.size / ffs.BLOCK_SIZE) - f.blocksErased;
+        f.writtenBytes = 0;
+        f.blocksErased += Math.max(0, blocks);
+        commit(next, ffs.dataWriteMs(bytes, Math.max(0, blocks)));
         f.dirty = false;
       }
       if (close) files.delete(fd);
@@ -735,6 +762,7 @@ function runFile(name) {
 }
 
 function softReset() {
+  Atomics.store(ctl, CTL.RX_IDLE, 0);
   flushTx(true);
   writeStr('MPY: soft reboot\r\n');
   drainTx();
@@ -774,7 +802,13 @@ let raw1 = 0;
 let paste = null; // { chunks: number[], remain: number }
 
 function replChar(c) {
-  Atomics.store(ctl, CTL.RUNNING, 1);
+  // Only Enter (friendly REPL) and Ctrl-D (raw REPL, paste mode, soft reset) run code. While the
+  // REPL takes any other byte a board keeps up with the line (so the ring is not its limit here,
+  // and a Ctrl-C is a byte in order); while code runs, Ctrl-C is the UART interrupt and the ring
+  // fills.
+  const runs = c === 4 || c === 10 || c === 13;
+  Atomics.store(ctl, CTL.RUNNING, runs ? 1 : 0);
+  if (runs) Atomics.store(ctl, CTL.RX_IDLE, 0);
   let ret;
   try {
     ret = mp.replProcessChar(c);
@@ -783,6 +817,7 @@ function replChar(c) {
     ret = 0;
   }
   Atomics.store(ctl, CTL.RUNNING, 0);
+  Atomics.store(ctl, CTL.RX_IDLE, 1);
   flushTx(true);
   if (ret & 0x100) softReset(); // PYEXEC_FORCED_EXIT: Ctrl-D on an empty line, or SystemExit
   return ret;
@@ -875,5 +910,5 @@ for (;;) {
     feed(c);
   }
   flushTx(true);
-  waitInput(e, 1000);
+  waitInput(e, 1000, true);
 }
