@@ -30,6 +30,20 @@ describe('lamp MAC (docs/contracts.md test vector)', () => {
     expect(verifyPayload(KEY, 'cmd', topic, 'on 0123456789abcdef')).toBeNull();
   });
 
+  it('gives each key its own MAC when keys alternate (the keyed HMAC is reused only for the same key)', () => {
+    const other = 'ffeeddccbbaa99887766554433221100';
+    const vector = '70ec17d833d6d3d7b586c938b26992f1bdf319f49411195da200e8adb6ee39f9';
+    const topic = 'nyala/3f9a2c/lampu';
+    const body = 'on 0123456789abcdef';
+    expect(lampMac(KEY, 'cmd', topic, body)).toBe(vector);
+    const withOther = lampMac(other, 'cmd', topic, body);
+    expect(withOther).not.toBe(vector);
+    expect(lampMac(KEY, 'cmd', topic, body)).toBe(vector);
+    expect(lampMac(other, 'cmd', topic, body)).toBe(withOther);
+    // Reusing the keyed state many times does not drift.
+    for (let i = 0; i < 5; i++) expect(lampMac(KEY, 'cmd', topic, body)).toBe(vector);
+  });
+
   it('signs unicode bodies as UTF-8 and rejects a key that is not 32 lowercase hex digits', () => {
     const body = 'lampu menyala ✓ 0123456789abcdef';
     expect(verifyPayload(KEY, 'reply', 'x/y', signPayload(KEY, 'reply', 'x/y', body))).toEqual({ body });
