@@ -149,6 +149,13 @@ export const LOG_PAYLOAD_MAX_CHARS = 256;
 /** docs/contracts.md: a signed command is retried at most twice, 300 ms after a newer state. */
 export const SIGNED_RETRY_AFTER_MS = 300;
 export const SIGNED_MAX_RETRIES = 2;
+/**
+ * A signed command with no challenge to carry (anyone can overwrite or clear the retained state
+ * on a public broker, so a remote opened later may find none) asks the board for its state: a
+ * command signed over a random challenge is refused as stale, and a stale command makes the board
+ * publish its state again (at most once a second, hence the spacing).
+ */
+export const SIGNED_PROBE_AFTER_MS = 1_500;
 /** How many used challenges and ended sessions are remembered to spot replays; old ones age out. */
 const REPLAY_MEMORY = 64;
 /** A challenge or session id: 16 lowercase hex digits from os.urandom(8) on the board. */
@@ -169,6 +176,8 @@ interface PendingCommand {
   challenges: string[];
   /** signed: a newer state came and this command's reply has not (yet) followed */
   retryTimer: ReturnType<typeof setTimeout> | null;
+  /** signed: no challenge known yet; asks the board for its state when it fires */
+  probeTimer: ReturnType<typeof setTimeout> | null;
 }
 
 export class LampRemote {
@@ -315,17 +324,37 @@ export class LampRemote {
         }, this.options.commandTimeoutMs),
         challenges: [],
         retryTimer: null,
+        probeTimer: null,
       };
       this.pending = pending;
       this.setPower({ state: 'pending', want, since, known });
       if (this.signingKey === null) this.publishCommand(client, pending, want);
       else if (this.challenge !== null) this.publishSigned(client, pending, this.signingKey, this.challenge);
       // else: sent by onSignedState when the lamp's state brings a challenge
+      else this.scheduleProbe(pending, this.signingKey);
     });
+  }
+
+  /** While a signed command waits for a challenge, now and then ask the board to say its state. */
+  private scheduleProbe(pending: PendingCommand, key: string): void {
+    pending.probeTimer = setTimeout(() => {
+      pending.probeTimer = null;
+      const client = this.client;
+      if (this.pending !== pending || pending.challenges.length > 0 || this.challenge !== null) return;
+      if (client && client.connected) {
+        // Not one of the command's challenges: refused as stale, it only makes the board restate.
+        const payload = signPayload(key, 'cmd', this.settings.topics.command, `${pending.want} ${randomHex(16)}`);
+        this.log({ at: Date.now(), kind: 'sent', topic: this.settings.topics.command, payload });
+        client.publish(this.settings.topics.command, payload, { qos: 1, retain: false });
+      }
+      this.scheduleProbe(pending, key);
+    }, SIGNED_PROBE_AFTER_MS);
   }
 
   /** Signs `<want> <ch>` with the lamp's key: the board accepts it once, and only with `ch` current. */
   private publishSigned(client: MqttClient, pending: PendingCommand, key: string, challenge: string): void {
+    if (pending.probeTimer) clearTimeout(pending.probeTimer);
+    pending.probeTimer = null;
     pending.challenges.push(challenge);
     const body = `${pending.want} ${challenge}`;
     this.publishCommand(client, pending, signPayload(key, 'cmd', this.settings.topics.command, body));
@@ -573,7 +602,7 @@ export class LampRemote {
     if (pending && pending.want === power && confirms) {
       this.pending = null;
       clearTimeout(pending.timer);
-      if (pending.retryTimer) clearTimeout(pending.retryTimer);
+      clearSignedTimers(pending);
       this.setPower({ state: power, at, source });
       const outcome: CommandOutcome = { result: 'confirmed', command: power, ms: at - pending.since, by: source };
       this.finishOutcome(outcome);
@@ -597,7 +626,7 @@ export class LampRemote {
     if (!pending) return;
     this.pending = null;
     clearTimeout(pending.timer);
-    if (pending.retryTimer) clearTimeout(pending.retryTimer);
+    clearSignedTimers(pending);
     const power = this.state.power;
     if (power.state === 'pending') {
       this.setPower(power.known ? { state: power.known, at: Date.now(), source: 'state' } : { state: 'unknown' });
@@ -652,4 +681,10 @@ export class LampRemote {
   private emit(event: RemoteEvent): void {
     for (const listener of this.listeners) listener(event);
   }
+}
+
+function clearSignedTimers(pending: PendingCommand): void {
+  if (pending.retryTimer) clearTimeout(pending.retryTimer);
+  if (pending.probeTimer) clearTimeout(pending.probeTimer);
+  pending.retryTimer = pending.probeTimer = null;
 }

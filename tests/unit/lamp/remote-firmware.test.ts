@@ -187,6 +187,17 @@ describe.each(brokerKinds())('remote.ts, the real firmware and a stranger on %s'
     expect(switches(lamp)).toBe(switchesBefore);
     expect(power(remote.snapshot)).toBe('off');
     await owner('on');
+
+    // The stranger overwrites the retained state: a phone opened now finds no challenge, asks the
+    // lamp to say its state again (a command it refuses as stale), and then switches it.
+    await evil.client.publishAsync(topics.state, 'off', { qos: 1, retain: true });
+    const later = remoteFor(settings);
+    await waitFor(later, (s) => s.presence === 'online' && s.ignored === 1, 'a later phone, the junk state ignored', BOOT_MS);
+    expect(later.snapshot.power).toEqual({ state: 'unknown' });
+    const refusedNow = refusals(lamp);
+    expect(await withTimeout(later.command('off'), REPLY_MS + 5_000, 'later off')).toMatchObject({ result: 'confirmed', command: 'off' });
+    await lamp.board.gpio.waitFor(LAMP_PIN, OFF, 5_000);
+    expect(lamp.uart.lines().filter((l) => l.startsWith('nyala: lamp refused ')).slice(refusedNow)).toEqual(['nyala: lamp refused stale']);
   }, 180_000);
 
   it('two phones with the same key switch the lamp alternately 50 times: every command applied once, none refused', async () => {
