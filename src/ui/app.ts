@@ -76,7 +76,9 @@ export class NyalaApp extends LitElement {
     const pwa = pwaState();
     const active = this.route.view === 'pair' ? 'remote' : this.route.view;
     return html`
-      <a class="skip" href="#main" @click=${this.skipToMain}>${s.skipToContent}</a>
+      <!-- The href is this view's own hash, not #main: checkers (axe, Lighthouse) look for a skip
+           link's target in the document, and <main> is inside this shadow root. -->
+      <a class="skip" href=${hrefFor(active)} @click=${this.skipToMain}>${s.skipToContent}</a>
       <header>
         <a class="brand" href=${hrefFor(hasWebSerial() ? 'install' : 'remote')}>
           <img src=${`${import.meta.env.BASE_URL}nyala.svg`} alt="" width="32" height="32" />
@@ -117,7 +119,7 @@ export class NyalaApp extends LitElement {
           </div>`
         : nothing}
       ${pwa.offlineReady && !this.offlineNoted
-        ? html`<p class="notice" role="status">
+        ? html`<p class="notice toast" role="status">
             <span>${s.offlineReady}</span>
             <button @click=${() => (this.offlineNoted = true)}>${s.ok}</button>
           </p>`
@@ -188,6 +190,32 @@ export class NyalaApp extends LitElement {
     button {
       font: inherit;
       min-height: 44px;
+    }
+    /* The language switch: a compact pill, its arrow drawn inline (no icon font). */
+    .lang select {
+      appearance: none;
+      min-height: 36px;
+      padding: 0.25rem 1.9rem 0.25rem 0.75rem;
+      border: 1px solid var(--line);
+      border-radius: 999px;
+      background: var(--paper)
+        url("data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='10' height='6'%3E%3Cpath d='M0 0l5 6 5-6z' fill='%23888'/%3E%3C/svg%3E")
+        no-repeat right 0.75rem center;
+      color: inherit;
+      font-size: 0.9rem;
+      max-width: 11rem;
+      cursor: pointer;
+    }
+    /* Arrives after the page has settled (the service worker is ready): it floats over the page
+       instead of pushing it down (a layout shift). */
+    .notice.toast {
+      position: fixed;
+      left: 0;
+      right: 0;
+      bottom: calc(4rem + env(safe-area-inset-bottom));
+      z-index: 15;
+      background: var(--paper);
+      box-shadow: 0 2px 10px rgb(0 0 0 / 0.25);
     }
     main {
       flex: 1;
@@ -263,6 +291,11 @@ export class NyalaApp extends LitElement {
     @media (min-width: 48rem) {
       main {
         padding-bottom: 1rem;
+      }
+      .notice.toast {
+        bottom: 1rem;
+        max-width: 40rem;
+        margin: 0 auto;
       }
       nav {
         position: static;
