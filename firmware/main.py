@@ -312,9 +312,8 @@ class Switch:
         client.publish(self.c["reply"], reply)
 
 
-def session(c, client_id, switch, backoff):
-    """One connection to the broker; returns only by raising an error."""
-    log("mqtt connecting", "%s:%d" % (c["host"], c["port"]))
+def connect(c, client_id, switch):
+    """Connect, subscribe, say online and the state; return the client."""
     client = mqtt.Client(client_id, c["host"], c["port"], c["user"],
                          c["password"], c["keepalive"])
     # A new session id each time, so "offline" of one session is never taken
@@ -322,15 +321,25 @@ def session(c, client_id, switch, backoff):
     sid = random_hex(8)
     # If we vanish without saying goodbye, the broker says "offline" for us.
     client.set_last_will(c["status"], switch.status("offline", sid), retain=True, qos=1)
-    started = None
     try:
         client.connect()
-        started = time.ticks_ms()
         log("mqtt ok")
         # Subscribe before saying "online", so no command sent after it is lost.
         client.subscribe(c["command"], qos=1)
         client.publish(c["status"], switch.status("online", sid), retain=True, qos=1)
         switch.publish_state(client)
+    except Exception:
+        client.close()
+        raise
+    return client
+
+
+def session(c, client_id, switch, backoff):
+    """One connection to the broker; returns only by raising an error."""
+    log("mqtt connecting", "%s:%d" % (c["host"], c["port"]))
+    started = time.ticks_ms()
+    client = connect(c, client_id, switch)
+    try:
         while True:
             if not wifi.isconnected():
                 raise mqtt.MQTTError("lost", "wifi")
@@ -343,7 +352,8 @@ def session(c, client_id, switch, backoff):
             switch.apply(client)
     finally:
         client.close()
-        if started is not None and time.ticks_diff(time.ticks_ms(), started) >= STEADY_MS:
+        # Only a connection that stayed up a while starts the pauses again.
+        if time.ticks_diff(time.ticks_ms(), started) >= STEADY_MS:
             backoff.reset()
 
 

@@ -265,15 +265,19 @@ class Client:
             raise
 
     def _read_checked(self, end):
-        kind = self._read(1, end)[0]
-        size = 0
-        for shift in (0, 7, 14, 21):
+        # Every packet has at least two bytes: the type, and a first length
+        # byte. Reading as few times as possible keeps the heap quiet.
+        head = self._read(2, end)
+        kind = head[0]
+        byte = head[1]
+        size = byte & 0x7F
+        shift = 7
+        while byte & 0x80:
+            if shift > 21:  # a fifth length byte (2.2.3)
+                raise MQTTError("protocol", "length")
             byte = self._read(1, end)[0]
             size |= (byte & 0x7F) << shift
-            if not byte & 0x80:
-                break
-        else:
-            raise MQTTError("protocol", "length")  # a fifth length byte (2.2.3)
+            shift += 7
         self.last_heard = time.ticks_ms()
         if kind & 0xF0 == PUBLISH:
             return kind, self._read_publish(kind, size, end)
@@ -298,21 +302,27 @@ class Client:
         head = 4 if qos else 2  # topic length, and the packet id at QoS 1
         if size < head:
             raise MQTTError("protocol", "publish")
-        n = int.from_bytes(self._read(2, end), "big")
+        small = size <= head + MAX_TOPIC + MAX_PAYLOAD
+        # A message we may keep is read in one go; a bigger one in pieces.
+        body = self._read(size if small else 2, end)
+        n = body[0] << 8 | body[1]
         if n > size - head:  # the topic would end after the packet
             raise MQTTError("protocol", "topic")
         if n > MAX_TOPIC:  # not ours: we subscribe to one short topic
             raise MQTTError("protocol", "topic")
-        topic = self._read(n, end)
-        if qos:
-            pid = self._read(2, end)
-        size -= head + n
-        if size > MAX_PAYLOAD:
+        if small:
+            topic = body[2:2 + n]
+            pid = body[2 + n:head + n]
+            payload = body[head + n:]
+            if len(payload) > MAX_PAYLOAD:
+                payload = None
+        else:
+            topic = self._read(n, end)
+            pid = self._read(head - 2, end)
+            size -= head + n
             while size:  # read it in small pieces and forget it
                 size -= len(self._read(min(size, 64), end))
             payload = None
-        else:
-            payload = self._read(size, end)
         if qos == 1:  # 4.3.2: answer with PUBACK and the same id
             self._send(PUBACK, pid)
         return topic, payload, bool(kind & 1)
