@@ -26,7 +26,6 @@ import { fileURLToPath } from 'node:url';
 import { FIRMWARE_FILES, deviceTopics, enterRawRepl, firmwareSources, lampConfig, rawExec, startLamp } from '../unit/firmware/harness.ts';
 import type { BenchResults } from './types.ts';
 
-const EOT = String.fromCharCode(4);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TUTORIAL_DIR = path.join(root, 'tests', 'fixtures', 'tutorial');
 

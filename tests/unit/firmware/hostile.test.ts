@@ -19,7 +19,6 @@ import { Owner, newKey } from './signer.ts';
 
 /** keepalive (s) in these tests' config.json */
 const KEEPALIVE = 4;
-const BOOT_MS = 20_000;
 const REPLY_MS = 5_000;
 /** The most reading one packet may add to the heap on the virtual board, whatever the broker
  *  sends (bytes; a 110-byte signed command measures about 1.4 KB, a QoS 1 one with its PUBACK
