@@ -8,46 +8,50 @@
 # It does not trust the broker: a public broker can be anyone's, and a broken
 # one can send anything. Every packet is checked against the specification
 # before we keep any of it, nothing bigger than a few hundred bytes is ever
-# kept, and a whole packet must arrive within PACKET_MS. Anything MQTT 3.1.1
+# kept, and a whole packet must arrive within _PACKET_MS. Anything MQTT 3.1.1
 # does not allow ends the connection with MQTTError("protocol", <what>);
 # main.py then waits a little and connects again.
 import select
 import socket
 import time
 
+from micropython import const
+
+# const(): MicroPython puts these numbers straight into the code, and a name
+# that starts with _ takes no room in the heap at all (the ESP8266 has little).
+
 # Control packet types, the high nibble of the first byte (2.2.1).
-CONNECT = 0x10
-CONNACK = 0x20
-PUBLISH = 0x30
-PUBACK = 0x40
-SUBSCRIBE = 0x82  # the low nibble must be 0010 (3.8.1)
-SUBACK = 0x90
-UNSUBACK = 0xB0
-PINGREQ = 0xC0
-PINGRESP = 0xD0
-DISCONNECT = 0xE0
+_CONNECT = const(0x10)
+_CONNACK = const(0x20)
+_PUBLISH = const(0x30)
+_PUBACK = const(0x40)
+_SUBSCRIBE = const(0x82)  # the low nibble must be 0010 (3.8.1)
+_SUBACK = const(0x90)
+_UNSUBACK = const(0xB0)
+_PINGREQ = const(0xC0)
+_PINGRESP = const(0xD0)
 
 # Bigger incoming payloads are read in small pieces and thrown away (check_msg
 # gives None for them): a lamp needs "on" or "off" and, signed, about 90 bytes.
 MAX_PAYLOAD = 256
 # Topics we keep: ours is one exact topic, far shorter than this.
-MAX_TOPIC = 128
+_MAX_TOPIC = const(128)
 # A PUBLISH bigger than this is not read at all: the connection is dropped.
 # (The remaining length can say up to 256 MB, 2.2.3; we never allocate it.)
-MAX_PACKET = 16 * 1024
+_MAX_PACKET = const(16 * 1024)
 # Every packet we get besides PUBLISH is 4 bytes or less after its fixed
 # header: CONNACK 2 (3.2), PUBACK 2 (3.4), SUBACK 3 for our one topic (3.9),
 # UNSUBACK 2 (3.11), PINGRESP 0 (3.13).
-MAX_OTHER = 4
+_MAX_OTHER = const(4)
 # A whole packet, from its first byte to its last, must arrive within this
 # time: one deadline per packet, not per recv, so a broker that drips a byte
 # a second cannot hold the lamp (and its keepalive) hostage.
-PACKET_MS = 2000
+_PACKET_MS = const(2000)
 # Messages that arrive while we wait for an answer are kept for check_msg,
 # at most this many (the oldest go first): a flood cannot fill the heap.
-MAX_PENDING = 4
+_MAX_PENDING = const(4)
 # lwIP's errno when a socket's send buffer is full (MicroPython's EAGAIN).
-EAGAIN = 11
+_EAGAIN = const(11)
 
 
 class MQTTError(Exception):
@@ -125,10 +129,10 @@ class Client:
                 flags |= 0x40
                 payload += _string(self.password)
         header = b"\x00\x04MQTT\x04" + bytes([flags]) + self.keepalive.to_bytes(2, "big")
-        self._send(CONNECT, header + payload)
+        self._send(_CONNECT, header + payload)
 
         # CONNACK (3.2): exactly two bytes, a flags byte and the return code.
-        kind, body = self._wait_for(CONNACK)
+        kind, body = self._wait_for(_CONNACK)
         if len(body) != 2:
             self._fail("protocol", "connack")
         code = body[1]
@@ -138,14 +142,6 @@ class Client:
             self._fail("refused", code)
         self.last_sent = self.last_heard = time.ticks_ms()
         self.ping_sent = None
-
-    def disconnect(self):
-        """Say goodbye (the broker then does not send our last will) and close."""
-        try:
-            self._send(DISCONNECT, b"")
-        except MQTTError:
-            pass  # already gone: nothing to say goodbye to
-        self.close()
 
     def close(self):
         if self.sock:
@@ -168,14 +164,14 @@ class Client:
         if qos:
             pid = self._next_pid()
             body += pid.to_bytes(2, "big")
-        self._send(PUBLISH | qos << 1 | (1 if retain else 0), body + message)
+        self._send(_PUBLISH | qos << 1 | (1 if retain else 0), body + message)
         if qos:
-            self._wait_for(PUBACK, pid)  # 4.3.2: QoS 1 is done at PUBACK
+            self._wait_for(_PUBACK, pid)  # 4.3.2: QoS 1 is done at PUBACK
 
     def subscribe(self, topic, qos=0):
         pid = self._next_pid()
-        self._send(SUBSCRIBE, pid.to_bytes(2, "big") + _string(topic) + bytes([qos]))
-        kind, body = self._wait_for(SUBACK, pid)
+        self._send(_SUBSCRIBE, pid.to_bytes(2, "big") + _string(topic) + bytes([qos]))
+        kind, body = self._wait_for(_SUBACK, pid)
         # SUBACK (3.9): the packet id, then one return code for our one topic.
         if len(body) != 3:
             self._fail("protocol", "suback")
@@ -220,15 +216,15 @@ class Client:
                 self._fail("lost", "ping")
         elif (time.ticks_diff(now, self.last_sent) >= period
               or time.ticks_diff(now, self.last_heard) >= period):
-            self._send(PINGREQ, b"")
+            self._send(_PINGREQ, b"")
             self.ping_sent = now
 
     def _handle(self, kind, body):
         # One packet from the broker. A PUBLISH for us is returned as
         # (topic, payload, retained); the rest is bookkeeping.
-        if kind & 0xF0 == PUBLISH:
+        if kind & 0xF0 == _PUBLISH:
             return body
-        if kind == PINGRESP:
+        if kind == _PINGRESP:
             self.ping_sent = None
         return None
 
@@ -250,7 +246,7 @@ class Client:
                 return kind, body
             msg = self._handle(kind, body)
             if msg:
-                if len(self.pending) >= MAX_PENDING:
+                if len(self.pending) >= _MAX_PENDING:
                     self.pending.pop(0)
                 self.pending.append(msg)
 
@@ -259,7 +255,7 @@ class Client:
         # length in at most four bytes. The clock for the whole packet starts
         # now.
         try:
-            return self._read_checked(time.ticks_add(time.ticks_ms(), PACKET_MS))
+            return self._read_checked(time.ticks_add(time.ticks_ms(), _PACKET_MS))
         except MQTTError:
             self.close()
             raise
@@ -279,12 +275,12 @@ class Client:
             size |= (byte & 0x7F) << shift
             shift += 7
         self.last_heard = time.ticks_ms()
-        if kind & 0xF0 == PUBLISH:
+        if kind & 0xF0 == _PUBLISH:
             return kind, self._read_publish(kind, size, end)
         # A server sends a client only these (2.2.1); all with flags 0000.
-        if kind not in (CONNACK, PUBACK, SUBACK, UNSUBACK, PINGRESP):
+        if kind not in (_CONNACK, _PUBACK, _SUBACK, _UNSUBACK, _PINGRESP):
             raise MQTTError("protocol", "type%d" % (kind >> 4))
-        if size > MAX_OTHER:
+        if size > _MAX_OTHER:
             raise MQTTError("protocol", "length")
         return kind, self._read(size, end)
 
@@ -297,18 +293,18 @@ class Client:
             # We subscribe at QoS 1, and the broker may not send us more than
             # we asked for (3.8.4): a QoS 2 PUBLISH is a broken broker.
             raise MQTTError("protocol", "qos2")
-        if size > MAX_PACKET:
+        if size > _MAX_PACKET:
             raise MQTTError("protocol", "too-big")
         head = 4 if qos else 2  # topic length, and the packet id at QoS 1
         if size < head:
             raise MQTTError("protocol", "publish")
-        small = size <= head + MAX_TOPIC + MAX_PAYLOAD
+        small = size <= head + _MAX_TOPIC + MAX_PAYLOAD
         # A message we may keep is read in one go; a bigger one in pieces.
         body = self._read(size if small else 2, end)
         n = body[0] << 8 | body[1]
         if n > size - head:  # the topic would end after the packet
             raise MQTTError("protocol", "topic")
-        if n > MAX_TOPIC:  # not ours: we subscribe to one short topic
+        if n > _MAX_TOPIC:  # not ours: we subscribe to one short topic
             raise MQTTError("protocol", "topic")
         if small:
             topic = body[2:2 + n]
@@ -324,7 +320,7 @@ class Client:
                 size -= len(self._read(min(size, 64), end))
             payload = None
         if qos == 1:  # 4.3.2: answer with PUBACK and the same id
-            self._send(PUBACK, pid)
+            self._send(_PUBACK, pid)
         return topic, payload, bool(kind & 1)
 
     def _read(self, n, end):
@@ -356,7 +352,7 @@ class Client:
                 try:
                     sent = self.sock.send(packet)
                 except OSError as e:
-                    if _errno(e) != EAGAIN:
+                    if _errno(e) != _EAGAIN:
                         raise
                     sent = 0
                 if sent:
