@@ -267,6 +267,31 @@ describe.each(brokerKinds())('a signed lamp against %s', (kind) => {
     await o.switchTo(l, 'on', used);
   }, 120_000);
 
+  it('20 stale commands in a row: each is refused, and the state is said again at most once a second', async () => {
+    const topics = deviceTopics(uniqueId());
+    const owner = new Owner(newKey(), topics);
+    const p = await phone(topics.status, topics.state, topics.reply);
+    const l = await lamp(topics, { mode: 'signed', key: owner.key });
+    await p.waitCount(topics.state, 1, BOOT_MS);
+    // Correctly signed, for a challenge the lamp never had: stale, 20 times in a row.
+    const stale = owner.command('on', 'fedcba9876543210');
+    const states = p.on(topics.state).length;
+    const start = Date.now();
+    // One after the other as fast as the lamp takes them (sent all at once, most would wait in
+    // mqtt.py's bounded queue while the lamp waits for its state's PUBACK, and the oldest go).
+    for (let i = 1; i <= 20; i++) {
+      await p.publish(topics.command, stale);
+      await l.uart.waitLines(/^nyala: lamp refused stale$/, i, REPLY_MS);
+    }
+    const elapsed = Date.now() - start;
+    const again = p.on(topics.state).slice(states);
+    expect(again.length).toBeGreaterThanOrEqual(1);
+    expect(again.length).toBeLessThanOrEqual(1 + Math.floor(elapsed / 1000) + 1);
+    // What it says again is its current state, which the owner can use at once.
+    expect(owner.readState(again.at(-1)!.payload.toString())?.word).toBe('off');
+    await ownerOf(p, owner).switchTo(l, 'on', new Set());
+  }, 60_000);
+
   it('a retained "on" on the command topic does not switch a plain lamp, at boot or after a reset', async () => {
     const topics = deviceTopics(uniqueId());
     // Left on the broker by a stranger before the lamp even started.
