@@ -5,6 +5,7 @@ import { ESPLoader, Transport, type FlashSizeValues, type IEspLoaderTerminal } f
 import { md5 } from '@noble/hashes/legacy.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { ChipFamily } from './chips.ts';
+import { DeviceError } from './device-error.ts';
 import { BOOT_OFFSET, checkImage, type ImageProblem } from './image.ts';
 import { classifyPortError, closeQuietly, PortError, resetIntoProgram, type SerialPortLike } from './port.ts';
 import { ProgressMeter, type Progress } from './progress.ts';
@@ -50,14 +51,13 @@ export type FlashEvent =
   | { state: 'done'; seconds: number }
   | { state: 'error'; code: FlashErrorCode; detail: string; problem?: ImageProblem };
 
-export class FlashError extends Error {
+export class FlashError extends DeviceError<FlashErrorCode> {
   constructor(
-    readonly code: FlashErrorCode,
-    readonly detail = '',
+    code: FlashErrorCode,
+    detail = '',
     readonly problem?: ImageProblem,
   ) {
-    super(`${code}${detail ? `: ${detail}` : ''}`);
-    this.name = 'FlashError';
+    super('FlashError', code, detail);
   }
 }
 
@@ -85,8 +85,17 @@ const CHIP_BY_NAME: Readonly<Record<string, ChipFamily>> = {
   'ESP32-C3': 'esp32c3',
 };
 
+/** One write, measured: image and compressed sizes, seconds of the write and of the MD5 check. */
+export interface WriteStats {
+  imageBytes: number;
+  compressedBytes: number;
+  writeSeconds: number;
+  verifySeconds: number;
+}
+
 export class FlashSession {
   private closed = false;
+  private stats: WriteStats | undefined;
   private readonly unplug: UnplugWatch;
 
   private constructor(
@@ -174,50 +183,100 @@ export class FlashSession {
     if (problem) throw new FlashError('image', problem.code, problem);
     const started = performance.now();
     const stall = new StallWatch(this.opts.stallTimeoutMs ?? 20_000);
-    const signal = this.opts.signal ? AbortSignal.any([this.opts.signal, stall.signal]) : stall.signal;
+    // A board unplugged mid-write: stop at once rather than wait out a block's timeout.
+    const unplugged = new AbortController();
+    const onGone = (): void => unplugged.abort();
+    this.port.addEventListener?.('disconnect', onGone);
+    const signal = AbortSignal.any([...(this.opts.signal ? [this.opts.signal] : []), stall.signal, unplugged.signal]);
+    // Compressing takes a moment of CPU: it runs while the chip erases, when it does.
+    const prepared = this.prepare(image, offset);
+    prepared.catch(() => undefined);
     try {
       if (options.eraseAll ?? true) {
         emit({ state: 'erasing' });
         await guard(this.opts.signal, this.loader.eraseFlash(), () => this.transport.disconnect());
       }
-      let meter: ProgressMeter | undefined;
-      let verifying = false;
       stall.arm();
-      await guard(
-        signal,
-        this.loader.writeFlash({
-          fileArray: [{ data: image, address: offset }],
-          // ESP8266: the size read from the chip, never "detect"/"keep" (esptool-js issues #120,
-          // #254: MicroPython then cannot find its filesystem). ESP32-family images carry a
-          // SHA-256 over their header, so they are written exactly as built.
-          flashSize: this.board.chip === 'esp8266' ? this.board.flashSizeName : 'keep',
-          flashMode: this.board.chip === 'esp8266' ? esp8266FlashMode(this.board.flashSize) : 'keep',
-          flashFreq: 'keep',
-          eraseAll: false,
-          compress: true,
-          calculateMD5Hash: (data) => bytesToHex(md5(data)),
-          reportProgress: (_i, done, total) => {
-            meter ??= new ProgressMeter(total);
-            emit({ state: 'writing', progress: meter.at(done) });
-            if (done === total && !verifying) {
-              verifying = true;
-              // The MD5 of a megabyte takes the stub a few seconds: not a stall.
-              stall.disarm();
-              emit({ state: 'verifying' });
-            } else {
-              stall.arm();
-            }
-          },
-        }),
-        () => this.transport.disconnect(),
-      );
+      await guard(signal, this.writeCompressed(prepared, offset, stall, emit), () => this.transport.disconnect());
     } catch (err) {
+      if (unplugged.signal.aborted || this.unplug.gone) throw new FlashError('unplugged', String((err as Error | null)?.message ?? err));
       if (stall.fired) throw new FlashError('timeout', `no progress for ${stall.ms / 1000} s`);
       throw this.fail(err);
     } finally {
       stall.disarm();
+      this.port.removeEventListener?.('disconnect', onGone);
     }
     emit({ state: 'done', seconds: (performance.now() - started) / 1000 });
+  }
+
+  /** What the last write() measured: sizes, and seconds of the write and of the verify. */
+  get lastWrite(): WriteStats | undefined {
+    return this.stats;
+  }
+
+  /**
+   * The write itself, with esptool-js's commands but our own loop. esptool-js 0.7's writeFlash
+   * counts each block's uncompressed size with pako's Inflate at chunkSize 1 (one callback and one
+   * array per output byte, esploader.js writeFlash): about 1.8 s of CPU per MB of image on the
+   * critical path between blocks, so the link idles while it runs. Here the image is compressed
+   * once (CompressionStream, zlib format as the stub inflates it) and the blocks go out back to
+   * back; the stub acknowledges a block on receipt and writes it while the next one arrives.
+   */
+  /** The image as written (padded, ESP8266 header set from the chip), its MD5, and compressed. */
+  private async prepare(raw: Uint8Array, offset: number): Promise<{ image: Uint8Array; md5: string; compressed: Uint8Array }> {
+    const padded = raw.length % 4 === 0 ? raw : padFF(raw, Math.ceil(raw.length / 4) * 4);
+    const image = await this.loader._updateImageFlashParams(
+      padded,
+      offset,
+      // ESP8266: the size read from the chip, never "detect"/"keep" (esptool-js issues #120,
+      // #254: MicroPython then cannot find its filesystem). ESP32-family images carry a SHA-256
+      // over their header, so they are written exactly as built.
+      this.board.chip === 'esp8266' ? esp8266FlashMode(this.board.flashSize) : 'keep',
+      'keep',
+      this.board.chip === 'esp8266' ? this.board.flashSizeName : 'keep',
+    );
+    return { image, md5: bytesToHex(md5(image)), compressed: await deflate(image) };
+  }
+
+  private async writeCompressed(
+    prepared: Promise<{ image: Uint8Array; md5: string; compressed: Uint8Array }>,
+    offset: number,
+    stall: StallWatch,
+    emit: (e: FlashEvent) => void,
+  ): Promise<void> {
+    const loader = this.loader;
+    const t0 = performance.now();
+    const { image, md5: expected, compressed } = await prepared;
+    const blockSize = loader.FLASH_WRITE_SIZE;
+    const blocks = await loader.flashDeflBegin(image.length, compressed.length, offset);
+    // The stub answers a block when it has it, then inflates, erases and writes it while the next
+    // arrives: the wait for an answer can include a block's flash work. esptool allows 40 s per
+    // MB of a block's inflated size; a block inflates to at most the whole image.
+    const blockTimeout = Math.max(3000, loader.timeoutPerMb(loader.ERASE_WRITE_TIMEOUT_PER_MB, image.length));
+    const meter = new ProgressMeter(compressed.length);
+    emit({ state: 'writing', progress: meter.at(0) });
+    for (let seq = 0; seq < blocks; seq++) {
+      const block = compressed.subarray(seq * blockSize, Math.min((seq + 1) * blockSize, compressed.length));
+      await loader.flashDeflBlock(block, seq, seq === 0 ? 5000 : blockTimeout);
+      stall.arm();
+      emit({ state: 'writing', progress: meter.at(Math.min((seq + 1) * blockSize, compressed.length)) });
+    }
+    await loader.flashDeflFinish(false, blockTimeout);
+    const written = performance.now();
+    this.opts.onLog?.(`Wrote ${image.length} bytes (${compressed.length} compressed) at 0x${offset.toString(16)} in ${((written - t0) / 1000).toFixed(2)} seconds.`);
+    // The MD5 of a megabyte takes the chip a while (it reads and hashes it): not a stall.
+    stall.disarm();
+    emit({ state: 'verifying' });
+    const actual = await loader.flashMd5sum(offset, image.length);
+    const verified = performance.now();
+    this.stats = {
+      imageBytes: image.length,
+      compressedBytes: compressed.length,
+      writeSeconds: (written - t0) / 1000,
+      verifySeconds: (verified - written) / 1000,
+    };
+    if (actual !== expected) throw new FlashError('verify-failed', `MD5 of file does not match data in flash! (${actual} ≠ ${expected})`);
+    this.opts.onLog?.('Hash of data verified.');
   }
 
   /** Leave the bootloader: hard reset into the new firmware (via RTS), then close the port. */
@@ -275,7 +334,27 @@ async function startLoader(loader: ESPLoader, baud: number, attempts: number): P
 /** Stop esptool-js's read loop (it holds the reader lock) and close the port. */
 async function release(transport: Transport, port: SerialPortLike): Promise<void> {
   await Promise.race([transport.disconnect().catch(() => undefined), sleep(2000)]);
+  detach(transport);
   await closeQuietly(port);
+}
+
+/** A port that refuses everything: what a released Transport is left holding. */
+const DEAD_PORT: SerialPortLike = {
+  readable: null,
+  writable: null,
+  open: () => Promise.reject(new FlashError('cancelled', 'port released')),
+  close: () => Promise.resolve(),
+  setSignals: () => Promise.reject(new FlashError('cancelled', 'port released')),
+  getInfo: () => ({}),
+};
+
+/**
+ * esptool-js has no cancel: a connect cut short goes on retrying in the background (its sync
+ * attempts, even reopening the port to autodetect again), and would talk over the next session on
+ * the same port. Take the port away from it.
+ */
+function detach(transport: Transport): void {
+  (transport as unknown as { device: SerialPortLike }).device = DEAD_PORT;
 }
 
 /**
@@ -417,4 +496,16 @@ export function toFlashError(err: unknown, unplugged = false): FlashError {
   if (/lost|disconnect|unplug/i.test(message)) return new FlashError('unplugged', message);
   if (name === 'TimeoutError' || /timeout|timed out/i.test(message)) return new FlashError('timeout', message);
   return new FlashError('failed', message);
+}
+
+function padFF(data: Uint8Array, length: number): Uint8Array {
+  const out = new Uint8Array(length).fill(0xff);
+  out.set(data);
+  return out;
+}
+
+/** zlib-format deflate (what the stub's FLASH_DEFL_* inflate), with the platform's compressor. */
+async function deflate(data: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([data as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new CompressionStream('deflate'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
 }
