@@ -118,13 +118,13 @@ export class NyalaApp extends LitElement {
             </span>
           </div>`
         : nothing}
+      <main id="main">${this.renderView()}</main>
       ${pwa.offlineReady && !this.offlineNoted
         ? html`<p class="notice toast" role="status">
             <span>${s.offlineReady}</span>
             <button @click=${() => (this.offlineNoted = true)}>${s.ok}</button>
           </p>`
         : nothing}
-      <main id="main">${this.renderView()}</main>
       <footer><small data-testid="build-id">${s.version(__NYALA_BUILD_ID__)}</small></footer>
     `;
   }
@@ -206,16 +206,10 @@ export class NyalaApp extends LitElement {
       max-width: 11rem;
       cursor: pointer;
     }
-    /* Arrives after the page has settled (the service worker is ready): it floats over the page
-       instead of pushing it down (a layout shift). */
+    /* Arrives after the page has settled (the service worker is ready): below the view, so it
+       neither pushes the view down (a layout shift) nor covers a control. */
     .notice.toast {
-      position: fixed;
-      left: 0;
-      right: 0;
-      bottom: calc(4rem + env(safe-area-inset-bottom));
-      z-index: 15;
-      background: var(--paper);
-      box-shadow: 0 2px 10px rgb(0 0 0 / 0.25);
+      margin-bottom: 4.5rem;
     }
     main {
       flex: 1;
@@ -293,9 +287,7 @@ export class NyalaApp extends LitElement {
         padding-bottom: 1rem;
       }
       .notice.toast {
-        bottom: 1rem;
-        max-width: 40rem;
-        margin: 0 auto;
+        margin-bottom: 0.5rem;
       }
       nav {
         position: static;
