@@ -7,10 +7,18 @@ import type { LampSettings } from '../lamp/settings.ts';
 import { LocaleController, t } from './locale.ts';
 import { viewStyles } from './view-styles.ts';
 
+/** A page opened as localhost makes a link that only this computer can open. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127\./.test(host);
+}
+
 @customElement('nyala-pair-qr')
 export class PairQr extends LitElement {
   private readonly locale = new LocaleController(this);
   @property({ attribute: false }) settings?: LampSettings;
+  /** bring the code into view and focus it once drawn (it was just asked for) */
+  @property({ type: Boolean }) focusOnDraw = false;
+  private focused = false;
   @state() private includeCredentials = false;
   @state() private dataUrl = '';
   @state() private failed = false;
@@ -34,6 +42,13 @@ export class PairQr extends LitElement {
       if (link === this.link()) {
         this.dataUrl = url;
         this.failed = false;
+        if (this.focusOnDraw && !this.focused) {
+          this.focused = true;
+          await this.updateComplete;
+          const img = this.renderRoot.querySelector<HTMLElement>('img');
+          img?.scrollIntoView({ block: 'center', behavior: 'instant' });
+          img?.focus({ preventScroll: true });
+        }
       }
     } catch {
       this.failed = true;
@@ -61,8 +76,9 @@ export class PairQr extends LitElement {
       ${this.failed
         ? html`<p class="callout">${s.qrFailed}</p>`
         : this.dataUrl
-          ? html`<img src=${this.dataUrl} alt=${s.pairQrAlt} width="280" height="280" />`
+          ? html`<img src=${this.dataUrl} alt=${s.pairQrAlt} width="280" height="280" tabindex="-1" />`
           : nothing}
+      ${isLoopback(location.hostname) ? html`<p class="callout" data-testid="pair-localhost">${s.pairLocalhost}</p>` : nothing}
       <p class="link"><code data-testid="pair-link">${link}</code></p>
       <button @click=${() => void this.copy(link)}>${this.copied ? s.copied : s.copyLink}</button>
     `;
@@ -82,6 +98,11 @@ export class PairQr extends LitElement {
   static override styles = [
     viewStyles,
     css`
+      img:focus-visible,
+      img:focus {
+        outline: 3px solid var(--accent, #fca311);
+        outline-offset: 3px;
+      }
       img {
         display: block;
         background: #fff;

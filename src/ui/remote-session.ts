@@ -35,8 +35,13 @@ function browserStorage(): KeyValueStorage {
   }
 }
 
+const LAST_SEEN_KEY = 'nyala.lastSeen.v1';
+
 class RemoteSession {
-  private readonly store = new LampStore(browserStorage());
+  private readonly storage = browserStorage();
+  private readonly store = new LampStore(this.storage);
+  /** when this device last heard each lamp (by key), kept across visits */
+  private readonly seen: Record<string, number> = this.readSeen();
   private readonly remotes = new Map<string, LampRemote>();
   private readonly listeners = new Set<() => void>();
   lamps: LampSettings[] = this.store.load();
@@ -44,6 +49,11 @@ class RemoteSession {
   /** Starts the connections once; later calls just return. */
   ensureStarted(): void {
     for (const lamp of this.lamps) if (!this.remotes.has(lamp.key)) this.startRemote(lamp);
+  }
+
+  /** When this device last heard the lamp itself (its status or state), or undefined if never. */
+  lastSeen(key: string): number | undefined {
+    return this.seen[key];
   }
 
   remote(key: string): LampRemote | undefined {
@@ -71,14 +81,53 @@ class RemoteSession {
     this.store.save(this.lamps);
     await this.remotes.get(key)?.stop();
     this.remotes.delete(key);
+    delete this.seen[key];
+    this.writeSeen();
     this.changed();
   }
 
   private startRemote(lamp: LampSettings): void {
     const remote = new LampRemote({ settings: lamp, pageIsSecure: location.protocol === 'https:', wakeSignals });
-    remote.subscribe(() => this.changed());
+    remote.subscribe((event) => {
+      // Seen: the lamp says it is online, or a message of its own (not an old retained one) arrives.
+      // A signed lamp's forged or replayed messages are logged as ignored, not received.
+      const heard =
+        (event.type === 'presence' && event.presence === 'online') ||
+        (event.type === 'log' && event.entry.kind === 'received' && !event.entry.retained);
+      if (heard) this.markSeen(lamp.key);
+      this.changed();
+    });
     this.remotes.set(lamp.key, remote);
     remote.start();
+  }
+
+  private markSeen(key: string): void {
+    const now = Date.now();
+    const before = this.seen[key] ?? 0;
+    this.seen[key] = now;
+    // Written at most once a minute per lamp: a busy lamp need not write storage each message.
+    if (now - before > 60_000) this.writeSeen();
+  }
+
+  private readSeen(): Record<string, number> {
+    try {
+      const parsed: unknown = JSON.parse(this.storage.getItem(LAST_SEEN_KEY) ?? '{}');
+      const out: Record<string, number> = {};
+      if (parsed && typeof parsed === 'object') {
+        for (const [k, v] of Object.entries(parsed)) if (typeof v === 'number' && Number.isFinite(v)) out[k] = v;
+      }
+      return out;
+    } catch {
+      return {};
+    }
+  }
+
+  private writeSeen(): void {
+    try {
+      this.storage.setItem(LAST_SEEN_KEY, JSON.stringify(this.seen));
+    } catch {
+      // Storage full or off: last-seen is a courtesy, not worth failing for.
+    }
   }
 
   private changed(): void {

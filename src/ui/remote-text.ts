@@ -1,7 +1,7 @@
 // Codes from src/lamp/ become sentences here, in the page's language. A switch on each union, so
 // a new code in lamp/ is a compile error until it has its sentence.
 import type { BrokerConnection, CommandOutcome, ConnectionFailure, IgnoredReason, LampPresence, LogEntry } from '../lamp/remote.ts';
-import { t } from './locale.ts';
+import { lang, t } from './locale.ts';
 
 export function failureText(f: ConnectionFailure): string {
   const s = t().remote;
@@ -57,7 +57,7 @@ export function outcomeText(o: CommandOutcome): string {
   const s = t().remote;
   switch (o.result) {
     case 'confirmed':
-      return s.outcomeConfirmed(Math.round(o.ms));
+      return s.outcomeConfirmed(formatNumber(Math.round(o.ms)));
     case 'not-sent':
       return o.reason === 'not-connected' ? s.outcomeNotSentOffline : o.reason === 'connection-lost' ? s.outcomeNotSentLost : s.outcomeNotSentError;
     case 'no-answer':
@@ -67,11 +67,21 @@ export function outcomeText(o: CommandOutcome): string {
   }
 }
 
-/** hh:mm:ss.mmm in local time: a log needs the order and the gaps, not the date. */
+/** A number in the page's language: 921.600 in Indonesian, 921,600 in English. */
+export function formatNumber(n: number, fractionDigits = 0): string {
+  return new Intl.NumberFormat(lang(), { minimumFractionDigits: fractionDigits, maximumFractionDigits: fractionDigits }).format(n);
+}
+
+/** The time of day in the page's language (18.03.05 in Indonesian, 18:03:05 in English), 24-hour,
+ *  no milliseconds: a log needs the order and the gaps, not the date. */
 export function clock(at: number): string {
-  const d = new Date(at);
-  const two = (n: number) => String(n).padStart(2, '0');
-  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+  return new Intl.DateTimeFormat(lang(), { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(at);
+}
+
+/** When a lamp was last seen: the time alone today, else the day and the time. */
+export function seenAt(at: number, now = Date.now()): string {
+  const sameDay = new Date(at).toDateString() === new Date(now).toDateString();
+  return new Intl.DateTimeFormat(lang(), sameDay ? { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' } : { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
 }
 
 /** One line of the copyable log. */

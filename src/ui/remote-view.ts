@@ -4,14 +4,15 @@
 // All MQTT is in src/lamp/remote.ts; this renders its snapshots and asks it to act.
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { LampRemote, RemoteSnapshot } from '../lamp/remote.ts';
+import type { LampRemote, Power, RemoteSnapshot } from '../lamp/remote.ts';
 import { defaultSettings, type LampSettings } from '../lamp/settings.ts';
 import { LocaleController, t } from './locale.ts';
-import { clock, connectionText, failureText, outcomeText, presenceText } from './remote-text.ts';
+import { clock, connectionText, failureText, outcomeText, presenceText, seenAt } from './remote-text.ts';
 import { session } from './remote-session.ts';
 import { viewStyles } from './view-styles.ts';
 import type { PairEventDetail } from './pair-confirm.ts';
 import './lamp-switch.ts';
+import './lamp-picture.ts';
 import './message-log.ts';
 
 // What a phone that only switches lamps never needs is loaded when first used: the settings
@@ -28,6 +29,24 @@ let noticeForNextView = '';
 /** Which lamp was shown last, across view changes. */
 let lastSelected = '';
 
+/** Offline this long (or never seen here) and the remote says so, with a way to remove it. */
+const LONG_OFFLINE_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Whether the last command's alert still describes the lamp. "Not sent: no connection" holds until
+ * the broker is back; "no answer: offline" until the lamp is online again; any other failure until
+ * the lamp reports its state after it. Else an old alert would sit beside a green Online badge.
+ */
+export function outcomeStillHolds(snap: RemoteSnapshot): boolean {
+  const o = snap.lastOutcome;
+  if (!o || o.result === 'confirmed' || snap.power.state === 'pending') return false;
+  if (o.result === 'not-sent' && o.reason !== 'publish-error') return snap.connection.state !== 'connected';
+  if (o.result === 'no-answer' && o.presence === 'offline') return snap.presence !== 'online';
+  const at = snap.log.findLast((e) => e.kind === 'command' && e.outcome === o)?.at;
+  const p = snap.power;
+  return !(p.state === 'on' || p.state === 'off') || at === undefined || p.at <= at;
+}
+
 @customElement('nyala-remote-view')
 export class RemoteView extends LitElement {
   private readonly locale = new LocaleController(this);
@@ -39,6 +58,10 @@ export class RemoteView extends LitElement {
   @state() private notice = noticeForNextView;
   /** the export carries the signed lamps' keys only when this is ticked */
   @state() private exportKeys = false;
+  /** the lamp whose removal waits for "Yes, remove" */
+  @state() private confirmRemove: string | null = null;
+  /** a command pressed while the lamp was known to be offline (not sent) */
+  @state() private offlineTap: string | null = null;
   private offSession?: () => void;
   private ticker?: ReturnType<typeof setInterval>;
 
@@ -91,7 +114,7 @@ export class RemoteView extends LitElement {
               ?removable=${!this.editing.isNew}
               @save=${(e: CustomEvent<LampSettings>) => void this.saveLamp(e.detail)}
               @cancel=${() => (this.editing = null)}
-              @remove=${() => void this.removeLamp()}
+              @remove=${() => this.askRemove(this.editing?.lamp.key ?? '')}
             ></nyala-lamp-settings-form>`
         : lamp
           ? this.renderLamp(lamp)
@@ -119,6 +142,8 @@ export class RemoteView extends LitElement {
             this.selected = l.key;
             this.editing = null;
             this.showQr = false;
+            this.confirmRemove = null;
+            this.offlineTap = null;
           }}
         >
           <span class=${`dot ${presence}`} aria-hidden="true"></span>${l.name}
@@ -133,6 +158,9 @@ export class RemoteView extends LitElement {
     const remote = session.remote(lamp.key);
     if (!remote) return nothing;
     const snap = remote.snapshot;
+    const seen = session.lastSeen(lamp.key);
+    const longOffline = snap.presence === 'offline' && (seen === undefined || Date.now() - seen > LONG_OFFLINE_MS);
+    const tappedOffline = this.offlineTap === lamp.key && snap.presence === 'offline';
     // The controls stay enabled without a connection: a tap then says plainly "not sent, and it
     // will not be sent later", which a greyed-out button cannot.
     return html`
@@ -144,7 +172,12 @@ export class RemoteView extends LitElement {
           </div>
           <div>
             <dt>${s.lampStatus}</dt>
-            <dd><span class=${`badge ${snap.presence}`} data-testid="presence">${presenceText(snap.presence)}</span></dd>
+            <dd>
+              <span class=${`badge ${snap.presence}`} data-testid="presence">${presenceText(snap.presence)}</span>
+              ${snap.presence === 'offline'
+                ? html`<span class="seen" data-testid="last-seen">${seen === undefined ? s.neverSeen : s.lastSeen(seenAt(seen))}</span>`
+                : nothing}
+            </dd>
           </div>
           <div>
             <dt>${s.lastReply}</dt>
@@ -155,19 +188,31 @@ export class RemoteView extends LitElement {
         </dl>
         ${lamp.auth.mode === 'plain' ? html`<p class="callout warning" data-testid="plain-warning">${s.plainLampWarning}</p>` : nothing}
         ${snap.ignored > 0 ? html`<p class="hint" data-testid="ignored">${s.ignoredCount(snap.ignored)}</p>` : nothing}
-        <p class="state" data-testid="lamp-state" role="status" aria-live="polite">${this.stateText(snap)}</p>
-        ${snap.lastOutcome && snap.lastOutcome.result !== 'confirmed' && snap.power.state !== 'pending'
-          ? html`<p class="callout" role="alert" data-testid="outcome">${outcomeText(snap.lastOutcome)}</p>`
+        ${longOffline && this.confirmRemove !== lamp.key
+          ? html`<div class="callout" data-testid="long-offline">
+              <p>${seen === undefined ? s.offlineLongNever(lamp.name) : s.offlineLong(lamp.name, seenAt(seen))}</p>
+              <button class="small" @click=${() => this.askRemove(lamp.key)}>${s.removeLamp}</button>
+            </div>`
           : nothing}
+        ${this.confirmRemove === lamp.key ? this.renderRemoveConfirm(lamp) : nothing}
+        ${tappedOffline
+          ? html`<p class="callout" role="alert" data-testid="outcome">${s.commandOffline(lamp.name)}</p>`
+          : outcomeStillHolds(snap) && snap.lastOutcome
+            ? html`<p class="callout" role="alert" data-testid="outcome">${outcomeText(snap.lastOutcome)}</p>`
+            : nothing}
         <div class="controls">
-          <nyala-lamp-switch
-            .power=${snap.power}
-            label=${s.switchLabel(lamp.name)}
-            @toggle=${() => void remote.toggle()}
-          ></nyala-lamp-switch>
-          <div class="buttons">
-            <button class="primary" @click=${() => void remote.command('on')}>${s.turnOn}</button>
-            <button @click=${() => void remote.command('off')}>${s.turnOff}</button>
+          <div class="pic"><nyala-lamp-picture .power=${snap.power}></nyala-lamp-picture></div>
+          <div class="act">
+            <p class="state" data-testid="lamp-state" role="status" aria-live="polite">${this.stateText(snap)}</p>
+            <nyala-lamp-switch
+              .power=${snap.power}
+              label=${s.switchLabel(lamp.name)}
+              @toggle=${() => this.send(lamp, remote, 'toggle')}
+            ></nyala-lamp-switch>
+            <div class="buttons">
+              <button class="primary" @click=${() => this.send(lamp, remote, 'on')}>${s.turnOn}</button>
+              <button @click=${() => this.send(lamp, remote, 'off')}>${s.turnOff}</button>
+            </div>
           </div>
         </div>
       </section>
@@ -177,10 +222,47 @@ export class RemoteView extends LitElement {
       </details>
       <details @toggle=${(e: Event) => (this.showQr = (e.target as HTMLDetailsElement).open)}>
         <summary>${s.pairShow}</summary>
-        ${this.showQr ? html`${this.loadQr()}<nyala-pair-qr .settings=${lamp}></nyala-pair-qr>` : nothing}
+        ${this.showQr ? html`${this.loadQr()}<nyala-pair-qr .settings=${lamp} focusOnDraw></nyala-pair-qr>` : nothing}
       </details>
-      <p><button @click=${() => (this.editing = { lamp, isNew: false })}>${s.editSettings}</button></p>
+      <div class="row">
+        <button @click=${() => (this.editing = { lamp, isNew: false })}>${s.editSettings}</button>
+        <button class="danger" @click=${() => this.askRemove(lamp.key)}>${s.removeShort}</button>
+      </div>
     `;
+  }
+
+  /** A lamp known to be offline cannot hear a command (commands are never retained): say so now. */
+  private send(lamp: LampSettings, remote: LampRemote, want: Power | 'toggle') {
+    if (remote.snapshot.presence === 'offline') {
+      this.offlineTap = lamp.key;
+      return;
+    }
+    this.offlineTap = null;
+    void (want === 'toggle' ? remote.toggle() : remote.command(want));
+  }
+
+  private askRemove(key: string) {
+    if (!key) return;
+    this.editing = null;
+    this.selected = key;
+    this.confirmRemove = key;
+    void this.updateComplete.then(() => {
+      const box = this.renderRoot.querySelector<HTMLElement>('[data-testid="remove-confirm"]');
+      box?.scrollIntoView({ block: 'nearest' });
+      box?.querySelector<HTMLElement>('button.keep')?.focus();
+    });
+  }
+
+  private renderRemoveConfirm(lamp: LampSettings) {
+    const s = t().remote;
+    return html`<div class="confirm" role="alertdialog" aria-labelledby="remove-q" aria-describedby="remove-why" data-testid="remove-confirm">
+      <p id="remove-q"><strong>${s.removeConfirm(lamp.name)}</strong></p>
+      <p id="remove-why" class="hint">${s.removeExplain}</p>
+      <div class="row">
+        <button class="danger-solid" @click=${() => void this.removeLamp(lamp)}>${s.removeYes}</button>
+        <button class="keep" @click=${() => (this.confirmRemove = null)}>${s.removeKeep}</button>
+      </div>
+    </div>`;
   }
 
   private loadQr() {
@@ -236,10 +318,12 @@ export class RemoteView extends LitElement {
     this.editing = null;
   }
 
-  private async removeLamp() {
-    if (!this.editing) return;
-    await session.remove(this.editing.lamp.key);
-    this.editing = null;
+  private async removeLamp(lamp: LampSettings) {
+    this.confirmRemove = null;
+    await session.remove(lamp.key);
+    this.notice = t().remote.removed(lamp.name);
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLElement>('h1')?.focus();
   }
 
   private renderFiles() {
@@ -354,16 +438,55 @@ export class RemoteView extends LitElement {
         margin: 0;
       }
       .state {
-        font-size: 1.2rem;
+        font-size: 1.15rem;
         font-weight: 600;
-        margin: 0.25rem 0;
+        margin: 0;
+        text-align: center;
       }
       .controls {
         display: flex;
+        align-items: center;
+        justify-content: center;
+        gap: 1.5rem;
+        padding: 0.5rem 0;
+      }
+      .act {
+        display: flex;
         flex-direction: column;
         align-items: center;
-        gap: 1rem;
-        padding: 1rem 0;
+        gap: 0.75rem;
+      }
+      .seen {
+        display: block;
+        color: var(--muted, #666);
+        font-size: 0.85rem;
+        margin-top: 0.2rem;
+      }
+      .row {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem;
+        margin: 0.5rem 0;
+      }
+      .danger {
+        color: light-dark(#b3261e, #ff8a8a);
+      }
+      .danger-solid {
+        background: #b3261e;
+        border-color: #b3261e;
+        color: #fff;
+        font-weight: 600;
+      }
+      .confirm {
+        border: 2px solid light-dark(#b3261e, #ff8a8a);
+        border-radius: 0.5rem;
+        padding: 0.5rem 1rem;
+      }
+      .confirm p {
+        margin: 0.25rem 0;
+      }
+      .callout p {
+        margin: 0 0 0.5rem;
       }
       .buttons {
         display: flex;
@@ -433,18 +556,41 @@ export class RemoteView extends LitElement {
         border-left-color: light-dark(#c1121f, #ff8a8a);
         margin: 0.25rem 0;
       }
-      /* On a phone the switch sits low on the screen, where the thumb rests, and stays in view
-         just above the bottom navigation whatever notices push the page down. */
+      /* On a phone the switch sits low on the screen, where the thumb rests; the lamp picture
+         fills the space above it instead of an empty band. */
       @media (max-width: 48rem) {
         .panel {
-          min-height: calc(100dvh - 16rem);
+          min-height: calc(100dvh - 17rem);
         }
         .controls {
-          margin-top: auto;
+          flex: 1;
+          flex-direction: column;
+          gap: 0.5rem;
+        }
+        .pic {
+          flex: 1;
+          display: flex;
+          align-items: center;
+        }
+        /* ...and stays in view just above the bottom navigation whatever notices push the page down. */
+        .act {
           position: sticky;
           bottom: calc(3.5rem + env(safe-area-inset-bottom));
           background: var(--paper, Canvas);
-          padding: 0.75rem 0;
+          padding-bottom: 0.5rem;
+          width: 100%;
+        }
+        nyala-lamp-picture {
+          width: 6rem;
+          height: 7.5rem;
+        }
+      }
+      @media (max-width: 30rem) {
+        .status {
+          grid-template-columns: 1fr 1fr;
+        }
+        .status > div:last-child {
+          grid-column: 1 / -1;
         }
       }
     `,

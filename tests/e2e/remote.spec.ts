@@ -69,7 +69,7 @@ test.describe('the remote', () => {
       const log = page.getByRole('list', { name: 'Message log' });
       await expect(log).toContainText(`→ ${lab.lamp.topics.command} on`);
       await expect(log).toContainText(`← ${lab.lamp.topics.reply} saya hidup`);
-      await expect(log.locator('li').first()).toHaveText(/^\d\d:\d\d:\d\d\.\d{3} /);
+      await expect(log.locator('li').first()).toHaveText(/^\d\d:\d\d:\d\d /);
     } finally {
       await lab.stop();
     }
@@ -94,6 +94,8 @@ test.describe('the remote', () => {
       await page.evaluate(() => window.dispatchEvent(new Event('online')));
       await expect(page.getByTestId('connection')).toHaveText('Connected');
       await expect(page.getByTestId('presence')).toHaveText('Online');
+      // "Not sent: no connection" no longer holds once connected: it is gone, not left beside Online.
+      await expect(page.getByTestId('outcome')).toHaveCount(0);
       await page.getByRole('button', { name: 'Off', exact: true }).click();
       await expect(page.getByTestId('last-reply')).toContainText('saya mati');
       expect(lab.fw.applied).toEqual(['off']);
@@ -170,11 +172,16 @@ test.describe('the remote', () => {
       const app = await servers.serve(builds.main);
       await page.goto(`${app.url}#/remote`);
       await page.getByRole('button', { name: 'Add a lamp' }).click();
-      await page.getByLabel('Name').fill('Garasi');
+      await page.getByLabel('Name', { exact: true }).fill('Garasi');
       await page.getByLabel('Broker', { exact: true }).selectOption('custom');
       await expect(page.getByText('This is a public broker')).toHaveCount(0);
       await page.getByLabel('WebSocket address (for the browser)').fill(lab.broker.wsUrl);
+      // Topics wait under "Advanced"; a problem there opens it again, beside the field, focused.
+      const advanced = page.getByText('Advanced', { exact: true });
+      await advanced.click();
       await page.getByLabel('Command').fill('nyala/+/lampu');
+      await advanced.click();
+      await expect(page.getByLabel('Command')).toBeHidden();
       await page.getByRole('button', { name: 'Save' }).click();
       await expect(page.getByText('“+” is a wildcard; a topic for one lamp cannot contain it.')).toBeVisible();
       await expect(page.getByLabel('Command')).toBeFocused();

@@ -53,6 +53,8 @@ test.describe('signed and plain lamps', () => {
     const app = await servers.serve(builds.main);
     await page.goto(`${app.url}#/remote`);
     await page.getByRole('button', { name: 'Add a lamp' }).click();
+    // Who can switch the lamp waits under "Advanced": a new lamp is signed without asking.
+    await page.getByText('Advanced', { exact: true }).click();
 
     const signed = page.getByRole('button', { name: /Use this lamp’s own topics: signed/ });
     const plain = page.getByRole('button', { name: /Use the tutorial’s topics/ });
@@ -193,7 +195,7 @@ test.describe('signed and plain lamps', () => {
     const app = await servers.serve(builds.main);
     await page.goto(`${app.url}#/remote`);
     await page.getByRole('button', { name: 'Add a lamp' }).click();
-    await expect(page.getByLabel('Name')).toBeVisible();
+    await expect(page.getByLabel('Name', { exact: true })).toBeVisible();
     const cases = [
       { chip: 'esp8266', pin: 1, why: 'GPIO1 is the serial port (UART0) the REPL and uploads use: a lamp there would cut the link to the board.' },
       { chip: 'esp8266', pin: 3, why: 'GPIO3 is the serial port (UART0)' },
@@ -234,6 +236,7 @@ test.describe('in Bahasa Indonesia', () => {
     const app = await servers.serve(builds.main);
     await page.goto(`${app.url}#/remote`);
     await page.getByRole('button', { name: 'Tambah lampu' }).click();
+    await page.getByText('Lanjutan', { exact: true }).click();
     await expect(page.getByTestId('signed-explain')).toContainText('hanya ponsel yang dipasangkan dengan kunci lampu ini');
     await page.getByRole('button', { name: /Pakai topik tutorial/ }).click();
     await expect(page.getByTestId('plain-warning')).toContainText('siapa pun di broker ini bisa menyalakan dan mematikan lampu ini');
