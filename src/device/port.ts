@@ -2,6 +2,7 @@
 // (Web Serial, WebUSB through a polyfill, or the virtual board in tests) and the rule that one
 // user holds it at a time. The flasher, the REPL and the console each take it, open it at the baud
 // they need, and give it back closed.
+import { DeviceError } from './device-error.ts';
 
 export interface SerialSignals {
   dataTerminalReady?: boolean;
@@ -38,13 +39,9 @@ export interface SerialPortLike {
 /** What a person can do something about, told apart (ui/ turns each into a sentence). */
 export type PortErrorCode = 'no-port-chosen' | 'busy' | 'permission-denied' | 'unplugged' | 'unsupported' | 'in-use-here';
 
-export class PortError extends Error {
-  constructor(
-    readonly code: PortErrorCode,
-    readonly detail = '',
-  ) {
-    super(`${code}${detail ? `: ${detail}` : ''}`);
-    this.name = 'PortError';
+export class PortError extends DeviceError<PortErrorCode> {
+  constructor(code: PortErrorCode, detail = '') {
+    super('PortError', code, detail);
   }
 }
 

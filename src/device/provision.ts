@@ -7,6 +7,7 @@
 // first, so a power cut between the two leaves a verified `.tmp` and no target: the next upload
 // sees the `.tmp` already has the right sha256 and just renames it. Files whose sha256 matches are
 // skipped, and files that aren't ours are never touched.
+import { DeviceError } from './device-error.ts';
 import { ProgressMeter, type Progress } from './progress.ts';
 import { sha256Hex } from './sha256.ts';
 import { Repl, ReplError, ReplExecError, type ReplErrorCode } from './repl.ts';
@@ -38,15 +39,14 @@ export type UploadErrorCode =
   /** our code failed on the board for another reason (its traceback is in detail) */
   | 'board-error';
 
-export class UploadError extends Error {
+export class UploadError extends DeviceError<UploadErrorCode> {
   constructor(
-    readonly code: UploadErrorCode,
-    readonly detail = '',
+    code: UploadErrorCode,
+    detail = '',
     /** the file being written when it happened */
     readonly file?: string,
   ) {
-    super(`${code}${file ? ` (${file})` : ''}${detail ? `: ${detail}` : ''}`);
-    this.name = 'UploadError';
+    super('UploadError', code, detail, `${code}${file ? ` (${file})` : ''}${detail ? `: ${detail}` : ''}`);
   }
 }
 

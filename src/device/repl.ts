@@ -7,6 +7,7 @@
 //                  "R\x00", the plain raw REPL in chunks; then OK / stdout \x04 / stderr \x04 / ">"
 //   softReset      Ctrl-D in the raw REPL: a fresh interpreter, still in the raw REPL
 //   exitRawRepl    Ctrl-B → the friendly REPL; runMain: Ctrl-D there, so boot.py and main.py run
+import { DeviceError } from './device-error.ts';
 import { SerialStream, StreamError, decodeLatin1 } from './serial-stream.ts';
 import type { SerialPortLike } from './port.ts';
 
@@ -40,18 +41,14 @@ export type ReplErrorCode =
   | 'closed';
 
 /** The link failed: the board didn't answer, answered nonsense, or went away. */
-export class ReplError extends Error {
-  constructor(
-    readonly code: ReplErrorCode,
-    readonly detail = '',
-  ) {
-    super(`${code}${detail ? `: ${detail}` : ''}`);
-    this.name = 'ReplError';
+export class ReplError extends DeviceError<ReplErrorCode> {
+  constructor(code: ReplErrorCode, detail = '') {
+    super('ReplError', code, detail);
   }
 }
 
 /** Code ran on the board and raised: its traceback, and what it printed before. */
-export class ReplExecError extends Error {
+export class ReplExecError extends DeviceError<'board-error'> {
   /** the exception's line, e.g. "OSError: [Errno 28] ENOSPC" */
   readonly exception: string;
   constructor(
@@ -60,9 +57,8 @@ export class ReplExecError extends Error {
   ) {
     const lines = traceback.trim().split(/\r?\n/);
     const last = lines[lines.length - 1] ?? 'error';
-    super(last);
+    super('ReplExecError', 'board-error', traceback, last);
     this.exception = last;
-    this.name = 'ReplExecError';
   }
 }
 

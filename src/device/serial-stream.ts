@@ -1,18 +1,15 @@
 // A byte stream on an opened Web-Serial-shaped port, as a request/response protocol needs it:
 // write, and read until a marker or a byte count, each with a deadline and an AbortSignal. One
 // pump reads the port into a buffer, so nothing the board says between two reads is lost.
+import { DeviceError } from './device-error.ts';
 import { classifyPortError, closeQuietly, type SerialPortLike } from './port.ts';
 
 /** busy: the port would not open (another program has it, or no permission). */
 export type StreamErrorCode = 'timeout' | 'unplugged' | 'cancelled' | 'closed' | 'busy';
 
-export class StreamError extends Error {
-  constructor(
-    readonly code: StreamErrorCode,
-    readonly detail = '',
-  ) {
-    super(`${code}${detail ? `: ${detail}` : ''}`);
-    this.name = 'StreamError';
+export class StreamError extends DeviceError<StreamErrorCode> {
+  constructor(code: StreamErrorCode, detail = '') {
+    super('StreamError', code, detail);
   }
 }
 
