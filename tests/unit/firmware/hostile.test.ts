@@ -240,3 +240,35 @@ describe.each(brokerKinds())('a hostile broker, then %s', (kind) => {
     expect(pending).toBeLessThanOrEqual(MAX_PENDING);
   }, 60_000);
 });
+
+describe('a broker that takes the lamp in and throws it out at once', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  }, 20_000);
+
+  it('does not reset the pauses: they keep growing (1, 2, 4 s, plus jitter), as a session must last 60 s first', async () => {
+    const topics = deviceTopics(uniqueId());
+    // Every connection: CONNACK, SUBACK, then the connection is cut. It never turns good.
+    const hostile = new HostileBroker(0, async (c) => {
+      await welcome(c);
+      c.socket.destroy();
+    });
+    hostile.good = false;
+    await hostile.start();
+    cleanups.push(() => hostile.close());
+    const config = lampConfig({ port: hostile.port, clientId: `nyala-${uniqueId()}`, topics, keepalive: KEEPALIVE, auth: { mode: 'signed', key: newKey() } });
+    const l = await startLamp({ config });
+    cleanups.push(() => l.close());
+    const attempts = await l.uart.waitLines(/^nyala: mqtt connecting /, 4, 30_000);
+    const gaps = attempts.slice(1).map((a, i) => a.at - attempts[i]!.at);
+    // Each gap is the pause (1 s, 2 s, 4 s, each plus up to half again) and a quick reconnect.
+    expect(gaps[0]).toBeGreaterThanOrEqual(1000 - 50);
+    expect(gaps[1]).toBeGreaterThanOrEqual(2000 - 50);
+    expect(gaps[2]).toBeGreaterThanOrEqual(4000 - 50);
+    expect(gaps[2]).toBeLessThanOrEqual(6000 + 3000);
+    // Every session got as far as "mqtt ok": a reset on connecting would have kept the pauses at 1 s.
+    expect(l.uart.countLines(/^nyala: mqtt ok$/)).toBeGreaterThanOrEqual(3);
+    expect(hostile.connections).toBeGreaterThanOrEqual(3);
+  }, 60_000);
+});
