@@ -20,7 +20,8 @@ export class MessageLog extends LitElement {
       </div>
       ${lines.length === 0
         ? html`<p>${s.logEmpty}</p>`
-        : html`<ol aria-label=${s.log}>
+        : // Focusable, so a keyboard can scroll it (it holds up to 200 lines).
+          html`<ol aria-label=${s.log} tabindex="0">
             ${lines.map((l, i) => html`<li class=${this.entries[i]?.kind ?? ''}>${l}</li>`)}
           </ol>`}
     `;
@@ -72,6 +73,10 @@ export class MessageLog extends LitElement {
       border: 1px solid var(--line, #ccc);
       border-radius: 0.5rem;
       user-select: text;
+    }
+    ol:focus-visible {
+      outline: 3px solid var(--accent, #fca311);
+      outline-offset: 2px;
     }
     li {
       white-space: pre-wrap;

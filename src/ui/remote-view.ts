@@ -405,7 +405,7 @@ export class RemoteView extends LitElement {
       }
       .dot.online,
       .badge.online {
-        background: #2a9d4b;
+        background: #1e7a3a;
         color: #fff;
       }
       .dot.offline,
