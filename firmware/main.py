@@ -91,7 +91,7 @@ def lamp_key(config):
 
 
 def load_config(path="config.json"):
-    """Read config.json (version 1 or 2) into a flat dict, or raise ConfigError."""
+    # Read config.json (version 1 or 2) into a flat dict, or raise ConfigError.
     try:
         with open(path) as f:
             text = f.read()
@@ -136,12 +136,11 @@ def load_config(path="config.json"):
 
 
 class Signer:
-    """HMAC-SHA256 (RFC 2104) with the lamp's key, built on hashlib.sha256:
-    MicroPython on the ESP8266 has no hmac module.
-
-    mac(kind, topic, body) is the MAC of docs/contracts.md ("The signed lamp
-    protocol"), as 64 lowercase hex digits (bytes).
-    """
+    # HMAC-SHA256 (RFC 2104) with the lamp's key, built on hashlib.sha256:
+    # MicroPython on the ESP8266 has no hmac module.
+    #
+    # mac(kind, topic, body) is the MAC of docs/contracts.md ("The signed lamp
+    # protocol"), as 64 lowercase hex digits (bytes).
 
     def __init__(self, key):
         # SHA-256 works on 64-byte blocks: the key (16 bytes) is padded with
@@ -204,16 +203,15 @@ class Backoff:
 
 
 class Switch:
-    """What the lamp does with the commands that reach it.
-
-    Plain (the tutorial's protocol): "on" or "off" switches the lamp.
-    Signed (docs/contracts.md, "The signed lamp protocol"): a command is
-    "<on|off> <challenge> <mac>". The lamp holds one challenge, drawn at random
-    at boot and after every accepted command, and sends it in its state: a
-    command counts only with the current challenge and a MAC made with the
-    lamp's key, so only a key holder can switch the lamp and a recorded
-    command never works twice, not even after a reboot.
-    """
+    # What the lamp does with the commands that reach it.
+    #
+    # Plain (the tutorial's protocol): "on" or "off" switches the lamp.
+    # Signed (docs/contracts.md, "The signed lamp protocol"): a command is
+    # "<on|off> <challenge> <mac>". The lamp holds one challenge, drawn at random
+    # at boot and after every accepted command, and sends it in its state: a
+    # command counts only with the current challenge and a MAC made with the
+    # lamp's key, so only a key holder can switch the lamp and a recorded
+    # command never works twice, not even after a reboot.
 
     def __init__(self, c, lamp):
         self.c = c
@@ -313,7 +311,7 @@ class Switch:
 
 
 def connect(c, client_id, switch):
-    """Connect, subscribe, say online and the state; return the client."""
+    # Connect, subscribe, say online and the state; return the client.
     client = mqtt.Client(client_id, c["host"], c["port"], c["user"],
                          c["password"], c["keepalive"])
     # A new session id each time, so "offline" of one session is never taken
@@ -335,7 +333,7 @@ def connect(c, client_id, switch):
 
 
 def session(c, client_id, switch, backoff):
-    """One connection to the broker; returns only by raising an error."""
+    # One connection to the broker; returns only by raising an error.
     log("mqtt connecting", "%s:%d" % (c["host"], c["port"]))
     started = time.ticks_ms()
     client = connect(c, client_id, switch)

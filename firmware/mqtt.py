@@ -102,7 +102,7 @@ class Client:
     # --- connecting -------------------------------------------------------
 
     def connect(self):
-        """Open the connection and log in; raise MQTTError if we can't."""
+        # Open the connection and log in; raise MQTTError if we can't.
         try:
             addr = socket.getaddrinfo(self.host, self.port)[0][-1]
             self.sock = socket.socket()
@@ -183,16 +183,15 @@ class Client:
     # --- receiving --------------------------------------------------------
 
     def check_msg(self, wait_ms=0):
-        """Wait at most wait_ms for a message; return (topic, payload, retained)
-        or None.
-
-        The payload is None when it was bigger than MAX_PAYLOAD (thrown away).
-        retained is True for a message the broker kept and now replays to us
-        (3.3.1.3): nobody sent it just now.
-
-        Also keeps the connection alive, and raises MQTTError when the broker
-        went quiet, broke the protocol or the connection closed.
-        """
+        # Wait at most wait_ms for a message; return (topic, payload, retained)
+        # or None.
+        #
+        # The payload is None when it was bigger than MAX_PAYLOAD (thrown away).
+        # retained is True for a message the broker kept and now replays to us
+        # (3.3.1.3): nobody sent it just now.
+        #
+        # Also keeps the connection alive, and raises MQTTError when the broker
+        # went quiet, broke the protocol or the connection closed.
         self._keep_alive()
         if self.pending:
             return self.pending.pop(0)

@@ -42,7 +42,7 @@ def _joined(ssid):
 
 
 def connect(ssid, password, timeout_ms=CONNECT_TIMEOUT_MS):
-    """Join `ssid` and return our IP address, or raise WifiError."""
+    # Join `ssid` and return our IP address, or raise WifiError.
     _station.active(True)
     if _joined(ssid):
         return _station.ifconfig()[0]
