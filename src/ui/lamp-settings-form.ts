@@ -369,17 +369,24 @@ export class LampSettingsForm extends LitElement {
         align-items: center;
         min-height: 44px;
       }
-      input:not([type='checkbox']),
-      select {
+      input:not([type='checkbox']) {
         font: inherit;
         min-height: 44px;
-        width: 100%;
-        box-sizing: border-box;
         padding: 0 0.5rem;
         border: 1px solid var(--line, #ccc);
         border-radius: 0.4rem;
         background: var(--paper, Canvas);
         color: inherit;
+      }
+      input:not([type='checkbox']),
+      select {
+        width: 100%;
+        box-sizing: border-box;
+      }
+      input[type='checkbox'] {
+        width: 1.25rem;
+        height: 1.25rem;
+        accent-color: var(--accent, #fca311);
       }
       input[aria-invalid='true'] {
         border-color: #c1121f;

@@ -386,9 +386,16 @@ export class RemoteView extends LitElement {
       }
       .lamps {
         display: flex;
-        flex-wrap: wrap;
         gap: 0.5rem;
         margin-bottom: 0.75rem;
+        /* One row of tabs, scrolled sideways when there are many: a second row would push the
+           switch off a phone's screen. */
+        overflow-x: auto;
+        padding: 3px;
+      }
+      .lamp-tab {
+        flex: none;
+        white-space: nowrap;
       }
       .lamp-tab[aria-pressed='true'] {
         border-color: var(--accent, #fca311);
@@ -560,7 +567,7 @@ export class RemoteView extends LitElement {
          fills the space above it instead of an empty band. */
       @media (max-width: 48rem) {
         .panel {
-          min-height: calc(100dvh - 17rem);
+          min-height: calc(100dvh - 19rem);
         }
         .controls {
           flex: 1;
@@ -581,8 +588,8 @@ export class RemoteView extends LitElement {
           width: 100%;
         }
         nyala-lamp-picture {
-          width: 6rem;
-          height: 7.5rem;
+          width: 4.5rem;
+          height: 5.6rem;
         }
       }
       @media (max-width: 30rem) {

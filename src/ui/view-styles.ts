@@ -41,19 +41,65 @@ export const viewStyles = css`
     display: inline-flex;
     align-items: center;
   }
+  button,
+  .button {
+    gap: 0.4rem;
+    justify-content: center;
+    transition: background-color 120ms, border-color 120ms;
+  }
+  button:hover:not(:disabled),
+  .button:hover {
+    border-color: var(--accent, #fca311);
+  }
+  button:active:not(:disabled) {
+    transform: translateY(1px);
+  }
+  button:disabled {
+    opacity: 0.5;
+    cursor: not-allowed;
+  }
   .primary {
     background: var(--accent, #fca311);
     border-color: var(--accent, #fca311);
     color: #14213d;
     font-weight: 600;
   }
+  .primary:hover:not(:disabled) {
+    background: #ffb43a;
+  }
+  /* Selects drawn like the inputs beside them, with an inline arrow (no icon font). */
+  select {
+    font: inherit;
+    min-height: 44px;
+    padding: 0 2rem 0 0.5rem;
+    border: 1px solid var(--line, #ccc);
+    border-radius: 0.4rem;
+    color: inherit;
+    appearance: none;
+    background: var(--paper, Canvas)
+      url("data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='10' height='6'%3E%3Cpath d='M0 0l5 6 5-6z' fill='%23888'/%3E%3C/svg%3E")
+      no-repeat right 0.7rem center;
+    cursor: pointer;
+  }
+  /* One focus ring everywhere: thick, in the accent colour, outside the control. */
   button:focus-visible,
   .button:focus-visible,
   a:focus-visible,
   input:focus-visible,
-  select:focus-visible {
+  select:focus-visible,
+  summary:focus-visible,
+  [tabindex]:focus-visible {
     outline: 3px solid var(--accent, #fca311);
     outline-offset: 2px;
+  }
+  @media (prefers-reduced-motion: reduce) {
+    button,
+    .button {
+      transition: none;
+    }
+    button:active:not(:disabled) {
+      transform: none;
+    }
   }
   .callout {
     border-left: 4px solid var(--accent, #fca311);

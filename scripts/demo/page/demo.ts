@@ -2,7 +2,7 @@
 // real one, a port picker that offers the virtual boards beside real ports, and a drawing of the
 // boards with their LEDs so a newcomer sees the lamp switch.
 import { installSerialStandin } from '../../../tests/board/page/serial-standin.ts';
-import { BOARD_EVENT, type BoardEventDetail } from '../../../tests/board/page/bridge-protocol.ts';
+import type { BridgeMessage } from '../../../tests/board/page/bridge-protocol.ts';
 import { DEMO_GLOBAL, type DemoBoard, type DemoConfig } from '../config.ts';
 
 interface SerialLike {
@@ -27,7 +27,7 @@ export function startDemo(config: DemoConfig): void {
       return standinRequest(choice === 'real' ? options : undefined);
     },
   });
-  document.addEventListener('DOMContentLoaded', () => drawBoards(config.boards), { once: true });
+  document.addEventListener('DOMContentLoaded', () => drawBoards(config.boards, config.bridgeUrl), { once: true });
 }
 
 /** A small dialog: which board? Resolves null when the person cancels. */
@@ -64,33 +64,52 @@ function pick(boards: DemoBoard[], realToo: boolean): Promise<DemoBoard | 'real'
   });
 }
 
-/** The virtual boards, drawn with their on-board LED (GPIO2), lit as the lamp is. */
-function drawBoards(boards: DemoBoard[]): void {
+/**
+ * The virtual boards, drawn with their on-board LED (GPIO2), lit as the lamp is. A strip at the
+ * top of the page, in the flow, so it never covers a control. Each board is watched on its own
+ * bridge connection (never opened as a port), so every page shows its LED: the installing page
+ * after it let go of the port, and the phone page that only has the remote.
+ */
+function drawBoards(boards: DemoBoard[], bridgeUrl: string): void {
   const panel = document.createElement('aside');
   panel.setAttribute('aria-label', 'Virtual boards');
   panel.dataset.testid = 'virtual-boards';
   panel.style.cssText =
-    'position:fixed;bottom:5rem;left:.5rem;z-index:50;display:flex;gap:.5rem;font:12px system-ui;pointer-events:none';
-  const leds = new Map<string, { el: HTMLElement; chip: DemoBoard['chip']; label: string }>();
+    'display:flex;flex-wrap:wrap;align-items:center;gap:.5rem;padding:.3rem .75rem;font:12px system-ui;background:#0f3d26;color:#fff';
+  const note = document.createElement('span');
+  note.textContent = 'npm start ·';
+  panel.append(note);
   for (const b of boards) {
     const card = document.createElement('div');
-    card.style.cssText = 'background:#1f6f43;color:#fff;border-radius:6px;padding:.3rem .5rem;display:flex;align-items:center;gap:.4rem';
+    card.style.cssText = 'background:#1f6f43;color:#fff;border-radius:6px;padding:.2rem .5rem;display:flex;align-items:center;gap:.4rem';
     const led = document.createElement('span');
     led.setAttribute('role', 'img');
     led.style.cssText = 'width:12px;height:12px;border-radius:50%;background:#333;box-shadow:none;display:inline-block';
     card.append(led, document.createTextNode(b.label));
     panel.append(card);
-    leds.set(b.name, { el: led, chip: b.chip, label: b.label });
     setLed(led, false, b.label);
+    watchLed(bridgeUrl, b, (on) => setLed(led, on, b.label));
   }
-  document.body.append(panel);
-  window.addEventListener(BOARD_EVENT, (e) => {
-    const d = (e as CustomEvent<BoardEventDetail>).detail;
-    const led = leds.get(d.board);
-    if (!led || d.pin !== 2) return;
+  document.body.prepend(panel);
+}
+
+/** GPIO2 of one board from the bridge (its levels on connect, then each change); reconnects. */
+function watchLed(bridgeUrl: string, board: DemoBoard, show: (on: boolean) => void): void {
+  const url = new URL(bridgeUrl);
+  url.searchParams.set('board', board.name);
+  const ws = new WebSocket(url);
+  let retry = true;
+  ws.addEventListener('message', (e) => {
+    if (typeof e.data !== 'string') return;
+    const m = JSON.parse(e.data) as BridgeMessage;
+    if (m.t === 'hello' && m.board === null) ws.close();
     // ESP-12 modules' LED is wired to 3.3 V (on when GPIO2 is low); DevKit boards' to GND.
-    const on = led.chip === 'esp8266' ? d.level === 0 : d.level === 1;
-    setLed(led.el, on, led.label);
+    if (m.t === 'gpio' && m.pin === 2) show(board.chip === 'esp8266' ? m.level === 0 : m.level === 1);
+  });
+  ws.addEventListener('close', () => {
+    // Unplugged, or the dev server restarted: look again shortly.
+    if (retry) setTimeout(() => watchLed(bridgeUrl, board, show), 2_000);
+    retry = false;
   });
 }
 
