@@ -3,7 +3,7 @@
 // Everything here is plain data and pure functions; problems come back as codes with data, and
 // ui/ turns them into sentences in Bahasa Indonesia or English.
 
-export type Chip = 'esp8266' | 'esp32';
+export type Chip = 'esp8266' | 'esp32' | 'esp32s2' | 'esp32s3' | 'esp32c3';
 
 export type BrokerPresetId = 'hivemq' | 'mosquitto' | 'emqx' | 'eclipse' | 'custom';
 
@@ -92,10 +92,16 @@ export const URL_MAX_CHARS = 512;
 export const CREDENTIAL_MAX_BYTES = 128;
 export const KEEPALIVE_MIN = 5;
 export const KEEPALIVE_MAX = 600;
-/** GPIO numbers that exist on each chip (ESP8266: 0–16; ESP32: 0–39). */
+/**
+ * GPIO numbers that exist on each chip (datasheets, "Pin Overview": ESP8266 0–16, ESP32 0–39,
+ * ESP32-S2 0–46, ESP32-S3 0–48, ESP32-C3 0–21).
+ */
 export const PIN_RANGE: Record<Chip, { min: number; max: number }> = {
   esp8266: { min: 0, max: 16 },
   esp32: { min: 0, max: 39 },
+  esp32s2: { min: 0, max: 46 },
+  esp32s3: { min: 0, max: 48 },
+  esp32c3: { min: 0, max: 21 },
 };
 
 export type ReservedPinReason = 'uart' | 'flash' | 'input-only';
@@ -112,6 +118,12 @@ export type ReservedPinReason = 'uart' | 'flash' | 'input-only';
  *   GPIO6–11 are connected to the integrated SPI flash).
  * - `input-only`: on the ESP32, GPIO34–39 have no output driver (ESP32 datasheet, "GPIO & RTC
  *   GPIO": "GPI34–39 are input-only"; MicroPython ESP32 quick reference, "Pins and GPIO").
+ * The newer chips (their datasheets' "Pin Overview" / "Strapping and flash pins"):
+ * - ESP32-S2 and ESP32-S3: UART0 is GPIO43 (TX) / GPIO44 (RX); GPIO19/20 are the chip's USB
+ *   D-/D+, the REPL's link on a board used through its own USB, so they count as `uart` here;
+ *   GPIO26–32 are the SPI flash (SPICS1, SPIHD, SPIWP, SPICS0, SPICLK, SPIQ, SPID).
+ * - ESP32-C3: UART0 is GPIO21 (TX) / GPIO20 (RX); GPIO18/19 are USB-Serial-JTAG's D-/D+ (`uart`,
+ *   as above); GPIO12–17 are the SPI flash.
  */
 export const RESERVED_PINS: Record<Chip, ReadonlyMap<number, ReservedPinReason>> = {
   esp8266: new Map<number, ReservedPinReason>([
@@ -125,7 +137,17 @@ export const RESERVED_PINS: Record<Chip, ReadonlyMap<number, ReservedPinReason>>
     ...[6, 7, 8, 9, 10, 11].map((p): [number, ReservedPinReason] => [p, 'flash']),
     ...[34, 35, 36, 37, 38, 39].map((p): [number, ReservedPinReason] => [p, 'input-only']),
   ]),
+  esp32s2: newerChipPins([43, 44, 19, 20], [26, 27, 28, 29, 30, 31, 32]),
+  esp32s3: newerChipPins([43, 44, 19, 20], [26, 27, 28, 29, 30, 31, 32]),
+  esp32c3: newerChipPins([20, 21, 18, 19], [12, 13, 14, 15, 16, 17]),
 };
+
+function newerChipPins(link: number[], flash: number[]): ReadonlyMap<number, ReservedPinReason> {
+  return new Map<number, ReservedPinReason>([
+    ...link.map((p): [number, ReservedPinReason] => [p, 'uart']),
+    ...flash.map((p): [number, ReservedPinReason] => [p, 'flash']),
+  ]);
+}
 
 /** Why a pin cannot drive a lamp on this chip, or null when it can. */
 export function reservedPinReason(chip: Chip, pin: number): ReservedPinReason | null {
@@ -209,9 +231,29 @@ export function deviceTopics(deviceId: string): Topics {
   };
 }
 
-/** ESP8266 modules light the on-board LED on GPIO2 when it is low; ESP32 DevKits when it is high. */
+/**
+ * The on-board LED of the common boards, so a new lamp lights without wiring:
+ * - ESP8266 (NodeMCU, Wemos D1 mini, ESP-12): GPIO2, lit when low.
+ * - ESP32 (ESP32 DevKit V1 style boards): GPIO2, lit when high.
+ * - ESP32-S2 (LOLIN S2 Mini): GPIO15, lit when high.
+ * - ESP32-S3 (Seeed XIAO ESP32S3): GPIO21, lit when low. Espressif's own DevKitC-1 has only an
+ *   addressable RGB LED (GPIO48/38), which a plain on/off pin cannot light.
+ * - ESP32-C3 (the "ESP32-C3 SuperMini" boards): GPIO8, lit when low. Espressif's DevKitM-1 has an
+ *   addressable RGB LED on the same pin.
+ */
 export function defaultLampPin(chip: Chip): LampPin {
-  return chip === 'esp8266' ? { pin: 2, activeLow: true } : { pin: 2, activeLow: false };
+  switch (chip) {
+    case 'esp8266':
+      return { pin: 2, activeLow: true };
+    case 'esp32':
+      return { pin: 2, activeLow: false };
+    case 'esp32s2':
+      return { pin: 15, activeLow: false };
+    case 'esp32s3':
+      return { pin: 21, activeLow: true };
+    case 'esp32c3':
+      return { pin: 8, activeLow: true };
+  }
 }
 
 export function randomHex(digits: number): string {

@@ -5,6 +5,7 @@ import { customElement, state } from 'lit/decorators.js';
 import { LocaleController, lang, setLang, t } from './locale.ts';
 import { hrefFor, parseHash, type Route, type ViewName } from './router.ts';
 import { applyUpdate, onPwaChange, promptInstall, pwaState } from './pwa.ts';
+import { journeyStatus, onJourneyChange, type JourneyStatus } from './journey-status.ts';
 import { hasWebSerial } from './support.ts';
 import { visuallyHidden } from './view-styles.ts';
 import type { Lang } from '../i18n/index.ts';
@@ -31,6 +32,7 @@ export class NyalaApp extends LitElement {
   /** "Later": the new version is used at the next start, when the waiting worker takes over. */
   @state() private updateDismissed = false;
   private offPwa?: () => void;
+  private offJourney?: () => void;
 
   private readonly onHashChange = () => {
     const previous = this.route.view;
@@ -43,12 +45,14 @@ export class NyalaApp extends LitElement {
     super.connectedCallback();
     window.addEventListener('hashchange', this.onHashChange);
     this.offPwa = onPwaChange(() => this.requestUpdate());
+    this.offJourney = onJourneyChange(() => this.requestUpdate());
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     window.removeEventListener('hashchange', this.onHashChange);
     this.offPwa?.();
+    this.offJourney?.();
   }
 
   private currentRoute(): Route {
@@ -106,15 +110,15 @@ export class NyalaApp extends LitElement {
       </header>
       <nav aria-label=${s.navLabel}>
         ${NAV.map(
-          (n) => html`<a href=${hrefFor(n.view)} aria-current=${n.view === active ? 'page' : 'false'}>${n.label()}</a>`,
+          (n) => html`<a href=${hrefFor(n.view)} aria-current=${n.view === active ? 'page' : 'false'}>${n.label()}${n.view === 'install' ? this.renderJourney(journeyStatus()) : nothing}</a>`,
         )}
       </nav>
       ${this.route.unknown ? html`<p class="notice" role="status">${s.notFound}</p>` : nothing}
-      ${pwa.updateWaiting && !this.updateDismissed
-        ? html`<div class="update" role="alert">
+      ${pwa.updateWaiting && pwa.updateOffered && !this.updateDismissed
+        ? html`<div class="update" role="alert" data-testid="update-prompt">
             <span>${pwa.busy ? s.updateBusy : s.updateReady}</span>
             <span>
-              <button class="primary" ?disabled=${pwa.busy} @click=${() => applyUpdate()}>${s.updateReload}</button>
+              <button class="primary" ?disabled=${pwa.busy} @click=${() => void applyUpdate()}>${s.updateReload}</button>
               <button @click=${() => (this.updateDismissed = true)}>${s.updateLater}</button>
             </span>
           </div>`
@@ -128,6 +132,20 @@ export class NyalaApp extends LitElement {
         : nothing}
       <footer><small data-testid="build-id">${s.version(__NYALA_BUILD_ID__)}</small></footer>
     `;
+  }
+
+  /** The install journey's progress beside "Install", wherever the person is. */
+  private renderJourney(j: Readonly<JourneyStatus>) {
+    if (!j.running || j.phase === 'none') return nothing;
+    const s = t().shell;
+    const word =
+      j.phase === 'flashing' ? s.journeyFlashing
+      : j.phase === 'uploading' ? s.journeyUploading
+      : j.phase === 'starting' ? s.journeyStarting
+      : s.journeyWaiting;
+    return html`<small class="journey" data-testid="nav-journey" data-writing=${j.writing ? 'true' : 'false'}
+      >${word}${j.percent !== undefined ? ` · ${s.journeyPercent(j.percent)}` : ''}</small
+    >`;
   }
 
   private renderView() {
@@ -255,6 +273,11 @@ export class NyalaApp extends LitElement {
       color: inherit;
       text-decoration: none;
       font-weight: 600;
+    }
+    nav a small.journey {
+      display: block;
+      font-weight: 400;
+      color: var(--muted);
     }
     nav a[aria-current='page'] {
       box-shadow: inset 0 4px 0 var(--accent);

@@ -1,6 +1,6 @@
 // The board the person connected, shared by the views (install, upload, console): one port for
 // the whole page, as docs/contracts.md says.
-import { BoardPort, choosePort, type SerialChooser, type SerialPortLike } from '../device/port.ts';
+import { BoardPort, choosePort, PortError, type SerialChooser, type SerialPortInfo, type SerialPortLike } from '../device/port.ts';
 
 let current: BoardPort | undefined;
 const listeners = new Set<() => void>();
@@ -71,13 +71,66 @@ export function canReachBoards(): boolean {
 export async function pickPort(showAll: boolean, via?: 'usb'): Promise<BoardPort> {
   const usb = (navigator as Navigator & { usb?: UsbLike }).usb;
   const serial = via === 'usb' ? usb && webUsbChooser(usb) : serialApi();
-  if (!serial) throw new Error('unsupported');
-  const port = await choosePort(serial, showAll);
+  if (!serial) throw new PortError('unsupported');
+  return adopt(await choosePort(serial, showAll));
+}
+
+/** Make `port` the page's board, until its device goes away. */
+function adopt(port: BoardPort): BoardPort {
   set(port);
   port.raw.addEventListener?.('disconnect', () => {
     if (current === port) set(undefined);
   });
   return port;
+}
+
+interface SerialWithEvents {
+  getPorts?(): Promise<SerialPortLike[]>;
+  addEventListener?(type: 'connect', fn: (e: Event) => void): void;
+  removeEventListener?(type: 'connect', fn: (e: Event) => void): void;
+}
+
+/**
+ * After a reset, Espressif's native USB comes back as a new port with the same USB ids; the
+ * browser lets this page open it without asking when it was granted before. Resolves with it
+ * (now the page's board), or undefined when it is not back within `ms`.
+ */
+export function portCameBack(info: SerialPortInfo, old: SerialPortLike | undefined, signal: AbortSignal, ms = 10_000): Promise<BoardPort | undefined> {
+  const serial = (navigator as Navigator & { serial?: SerialWithEvents }).serial;
+  const getPorts = serial?.getPorts?.bind(serial);
+  if (!serial || !getPorts) return Promise.resolve(undefined);
+  const same = (p: SerialPortLike) => {
+    const i = p.getInfo();
+    return i.usbVendorId === info.usbVendorId && i.usbProductId === info.usbProductId;
+  };
+  return new Promise((resolve) => {
+    let over = false;
+    const done = (p: SerialPortLike | undefined) => {
+      if (over) return;
+      over = true;
+      clearTimeout(timer);
+      serial.removeEventListener?.('connect', onConnect);
+      signal.removeEventListener('abort', onAbort);
+      resolve(p ? adopt(new BoardPort(p)) : undefined);
+    };
+    const onConnect = (e: Event) => {
+      const p = e.target as unknown as SerialPortLike | null;
+      if (p && typeof p.getInfo === 'function' && same(p)) done(p);
+    };
+    const onAbort = () => done(undefined);
+    const timer = setTimeout(() => done(undefined), ms);
+    serial.addEventListener?.('connect', onConnect);
+    signal.addEventListener('abort', onAbort, { once: true });
+    // It may be back already (the old object stays listed until it is gone: not that one).
+    // (A failing getPorts leaves the 'connect' event and, after `ms`, the person's choice.)
+    void getPorts().then(
+      (ports) => {
+        const p = ports.find((q) => q !== old && same(q));
+        if (p) done(p);
+      },
+      () => undefined,
+    );
+  });
 }
 
 export function forgetPort(): void {

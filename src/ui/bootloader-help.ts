@@ -22,8 +22,8 @@ export class BootloaderHelp extends LitElement {
           <text x="35" y="110" fill="#fff" font-size="12" text-anchor="middle">EN</text>
           <rect x="270" y="55" width="30" height="30" rx="4" fill="#fca311" />
           <text x="285" y="110" fill="#fff" font-size="12" text-anchor="middle">BOOT</text>
-          <text x="285" y="14" fill="currentColor" font-size="12" text-anchor="middle">1 ⬇ hold</text>
-          <text x="35" y="14" fill="currentColor" font-size="12" text-anchor="middle">2 tap</text>
+          <text x="285" y="14" fill="currentColor" font-size="12" text-anchor="middle">${s.bootloaderHold}</text>
+          <text x="35" y="14" fill="currentColor" font-size="12" text-anchor="middle">${s.bootloaderTap}</text>
         `}
       </svg>
       <p>${s.bootloaderSteps}</p>

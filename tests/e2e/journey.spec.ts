@@ -38,7 +38,11 @@ async function submitSettings(view: Locator, broker: TestBroker, topics: 'device
   await form.getByLabel('Broker host for the board').fill('127.0.0.1');
   await form.getByLabel('Broker TCP port for the board').fill(String(broker.tcpPort));
   await form.getByLabel('WebSocket address (for the browser)').fill(broker.wsUrl);
-  if (topics === 'tutorial') await form.getByRole('button', { name: /Use the tutorial’s topics/ }).click();
+  if (topics === 'tutorial') {
+    // Topics are an advanced setting: open that part of the form first.
+    await form.locator('details.advanced > summary').click();
+    await form.getByRole('button', { name: /Use the tutorial’s topics/ }).click();
+  }
   await form.getByRole('button', { name: 'Upload' }).click();
   return view.locator('nyala-upload-panel');
 }

@@ -20,6 +20,11 @@ export const shell = section(
     skipToContent: 'Skip to content',
     version: (id: string) => `Version ${id}`,
     notFound: 'That page does not exist. Showing the installer.',
+    journeyWaiting: 'waiting for you',
+    journeyFlashing: 'flashing',
+    journeyUploading: 'uploading',
+    journeyStarting: 'starting the lamp',
+    journeyPercent: (n: number) => `${n} %`,
   },
   {
     appName: 'Nyala',
@@ -40,5 +45,10 @@ export const shell = section(
     skipToContent: 'Langsung ke isi',
     version: (id: string) => `Versi ${id}`,
     notFound: 'Halaman itu tidak ada. Menampilkan pemasang.',
+    journeyWaiting: 'menunggu Anda',
+    journeyFlashing: 'mem-flash',
+    journeyUploading: 'mengunggah',
+    journeyStarting: 'menyalakan lampu',
+    journeyPercent: (n: number) => `${n} %`,
   },
 );
