@@ -4,6 +4,7 @@ import { LitElement, css, html } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { Progress } from '../device/progress.ts';
 import { LocaleController, t } from './locale.ts';
+import { formatNumber, formatSecondsLeft } from './format.ts';
 import '../i18n/installer.ts';
 
 @customElement('nyala-progress')
@@ -16,8 +17,8 @@ export class ProgressBar extends LitElement {
     const s = t().flash;
     const p = this.progress;
     const pct = p && p.total > 0 ? Math.floor((100 * p.done) / p.total) : 0;
-    const speed = p && p.bytesPerSecond > 0 ? s.speed((p.bytesPerSecond / 1024).toFixed(0)) : '';
-    const left = p && Number.isFinite(p.secondsLeft) && p.done < p.total ? s.timeLeft(formatSeconds(p.secondsLeft)) : '';
+    const speed = p && p.bytesPerSecond > 0 ? s.speed(formatNumber(p.bytesPerSecond / 1024)) : '';
+    const left = p && Number.isFinite(p.secondsLeft) && p.done < p.total ? s.timeLeft(formatSecondsLeft(p.secondsLeft)) : '';
     return html`
       <div class="label"><span>${this.label}</span><span data-testid="percent">${pct}%</span></div>
       <div class="track" role="progressbar" aria-label=${this.label || s.progressLabel} aria-valuemin="0" aria-valuemax="100" aria-valuenow=${pct} aria-valuetext=${[`${pct}%`, speed, left].filter(Boolean).join(', ')}>
@@ -56,11 +57,4 @@ export class ProgressBar extends LitElement {
       transition: width 0.2s linear;
     }
   `;
-}
-
-export function formatSeconds(s: number): string {
-  const total = Math.max(0, Math.round(s));
-  const m = Math.floor(total / 60);
-  const sec = total % 60;
-  return m > 0 ? `${m}:${String(sec).padStart(2, '0')}` : `${sec} s`;
 }

@@ -2,6 +2,7 @@
 // a new code in lamp/ is a compile error until it has its sentence.
 import type { BrokerConnection, CommandOutcome, ConnectionFailure, IgnoredReason, LampPresence, LogEntry } from '../lamp/remote.ts';
 import { lang, t } from './locale.ts';
+import { formatNumber } from './format.ts';
 
 export function failureText(f: ConnectionFailure): string {
   const s = t().remote;
@@ -65,11 +66,6 @@ export function outcomeText(o: CommandOutcome): string {
     case 'superseded':
       return s.outcomeSuperseded;
   }
-}
-
-/** A number in the page's language: 921.600 in Indonesian, 921,600 in English. */
-export function formatNumber(n: number, fractionDigits = 0): string {
-  return new Intl.NumberFormat(lang(), { minimumFractionDigits: fractionDigits, maximumFractionDigits: fractionDigits }).format(n);
 }
 
 /** The time of day in the page's language (18.03.05 in Indonesian, 18:03:05 in English), 24-hour,
