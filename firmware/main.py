@@ -54,19 +54,20 @@ class ConfigError(Exception):
     pass
 
 
-def setting(config, name, kind, default=REQUIRED):
-    # setting(config, "mqtt.port", int, 1883) -> config["mqtt"]["port"]
-    section, key = name.split(".")
+def setting(config, section, key, kind, default=REQUIRED):
+    # setting(config, "mqtt", "port", int, 1883) -> config["mqtt"]["port"]
+    # (Section and key come as two words, not "mqtt.port": MicroPython keeps
+    # short words once for the whole program, each longer text on its own.)
     part = config.get(section) or {}
     if not isinstance(part, dict):
         raise ConfigError("invalid", section)
     value = part.get(key)
     if value is None:
         if default is REQUIRED:
-            raise ConfigError("missing", name)
+            raise ConfigError("missing", section + "." + key)
         return default
     if not isinstance(value, kind) or (default is REQUIRED and value == ""):
-        raise ConfigError("invalid", name)
+        raise ConfigError("invalid", section + "." + key)
     return value
 
 
@@ -76,12 +77,12 @@ def lamp_key(config):
     # anyone on the broker can switch the lamp). Version 1 is plain.
     if config.get("version") == 1:
         return None
-    mode = setting(config, "auth.mode", str)
+    mode = setting(config, "auth", "mode", str)
     if mode == "plain":
         return None
     if mode != "signed":
         raise ConfigError("invalid", "auth.mode")
-    key = setting(config, "auth.key", str)
+    key = setting(config, "auth", "key", str)
     if len(key) != 32 or key != key.lower():
         raise ConfigError("invalid", "auth.key")
     try:
@@ -107,25 +108,25 @@ def load_config(path="config.json"):
         raise ConfigError("invalid", "version")
 
     default_id = "nyala-" + "".join("%02x" % b for b in machine.unique_id())
-    command = setting(config, "topics.command", str)
+    command = setting(config, "topics", "command", str)
     c = {
-        "ssid": setting(config, "wifi.ssid", str),
-        "wifi_password": setting(config, "wifi.password", str, ""),
-        "host": setting(config, "mqtt.host", str),
-        "port": setting(config, "mqtt.port", int, 1883),
-        "client_id": setting(config, "mqtt.client_id", str, default_id),
-        "user": setting(config, "mqtt.user", str, None),
-        "password": setting(config, "mqtt.password", str, None),
-        "keepalive": setting(config, "mqtt.keepalive", int, 30),
+        "ssid": setting(config, "wifi", "ssid", str),
+        "wifi_pass": setting(config, "wifi", "password", str, ""),
+        "host": setting(config, "mqtt", "host", str),
+        "port": setting(config, "mqtt", "port", int, 1883),
+        "client_id": setting(config, "mqtt", "client_id", str, default_id),
+        "user": setting(config, "mqtt", "user", str, None),
+        "password": setting(config, "mqtt", "password", str, None),
+        "keepalive": setting(config, "mqtt", "keepalive", int, 30),
         "command": command,
-        "reply": setting(config, "topics.reply", str),
-        "status": setting(config, "topics.status", str, command + "/status"),
-        "state": setting(config, "topics.state", str, command + "/state"),
-        "pin": setting(config, "lamp.pin", int, 2),
+        "reply": setting(config, "topics", "reply", str),
+        "status": setting(config, "topics", "status", str, command + "/status"),
+        "state": setting(config, "topics", "state", str, command + "/state"),
+        "pin": setting(config, "lamp", "pin", int, 2),
         # The ESP8266's on-board LED (GPIO2) lights when the pin is low.
-        "active_low": setting(config, "lamp.active_low", bool, sys.platform == "esp8266"),
-        "on": setting(config, "replies.on", str, "saya hidup"),
-        "off": setting(config, "replies.off", str, "saya mati"),
+        "active_low": setting(config, "lamp", "active_low", bool, sys.platform == "esp8266"),
+        "on": setting(config, "replies", "on", str, "saya hidup"),
+        "off": setting(config, "replies", "off", str, "saya mati"),
         "key": lamp_key(config),
     }
     if not 0 < c["port"] < 65536:
@@ -253,15 +254,15 @@ class Switch:
         if retained:
             # A retained command is one the broker kept, not one sent now: it
             # would switch the lamp on after every power cut (MQTT-3.3.1-8).
-            log("lamp refused retained")
+            log("lamp", "refused", "retained")
         elif not self.signer:
             if payload == b"on" or payload == b"off":
                 self.waiting = (payload.decode(), None)
             elif payload is None:  # too big to keep: mqtt.py threw it away
-                log("lamp ignored", ">%d" % mqtt.MAX_PAYLOAD, "bytes")
+                log("lamp", "ignored", ">%d" % mqtt.MAX_PAYLOAD, "bytes")
             else:
                 # Only the length: the payload may be binary and upset a terminal.
-                log("lamp ignored", len(payload), "bytes")
+                log("lamp", "ignored", len(payload), "bytes")
         else:
             self.signed_command(client, payload)
 
@@ -269,18 +270,18 @@ class Switch:
         parts = payload.split(b" ") if payload else ()
         if (len(parts) != 3 or parts[0] not in (b"on", b"off")
                 or len(parts[1]) != 16 or len(parts[2]) != 64):
-            log("lamp refused malformed")
+            log("lamp", "refused", "malformed")
             return
         word, challenge, mac = parts
         body = word + b" " + challenge
         if not same(mac, self.signer.mac("cmd", self.c["command"], body)):
-            log("lamp refused bad-mac")
+            log("lamp", "refused", "bad-mac")
             return
         if challenge != self.challenge.encode():
             # Signed by a key holder but for an old challenge: a replay, or a
             # phone that missed our last state. Say the state again, so an
             # honest phone learns the current challenge and can try again.
-            log("lamp refused stale")
+            log("lamp", "refused", "stale")
             now = time.ticks_ms()
             if time.ticks_diff(now, self.restated) >= RESTATE_MS:
                 self.restated = now
@@ -334,7 +335,7 @@ def connect(c, client_id, switch):
 
 def session(c, client_id, switch, backoff):
     # One connection to the broker; returns only by raising an error.
-    log("mqtt connecting", "%s:%d" % (c["host"], c["port"]))
+    log("mqtt", "connecting", "%s:%d" % (c["host"], c["port"]))
     started = time.ticks_ms()
     client = connect(c, client_id, switch)
     try:
@@ -363,7 +364,7 @@ def main():
         except ValueError:  # a pin this chip does not have
             raise ConfigError("invalid", "lamp.pin")
     except ConfigError as e:
-        log("config error", *e.args)
+        log("config", "error", *e.args)
         return  # back to the REPL: fix config.json, then press the reset button
     log("config ok")
     switch = Switch(c, lamp)
@@ -374,17 +375,17 @@ def main():
     while True:
         gc.collect()
         try:
-            log("wifi connecting", c["ssid"])
-            log("wifi ok", wifi.connect(c["ssid"], c["wifi_password"]))
+            log("wifi", "connecting", c["ssid"])
+            log("wifi", "ok", wifi.connect(c["ssid"], c["wifi_pass"]))
             session(c, client_id, switch, backoff)
         except wifi.WifiError as e:
-            log("wifi error", e.args[0])
+            log("wifi", "error", e.args[0])
         except mqtt.MQTTError as e:
-            log("mqtt error", *e.args)
+            log("mqtt", "error", *e.args)
         except Exception as e:
             # Anything else (a bug, out of memory): say so and start over.
             # Exception, not BaseException: Ctrl-C must still reach the REPL.
-            log("mqtt error lost", repr(e))
+            log("mqtt", "error", "lost", repr(e))
         backoff.wait()
 
 

@@ -78,7 +78,7 @@ del f, src
 const CONNECTED = `c = g['load_config']()
 lamp = g['Lamp'](c['pin'], c['active_low'])
 switch = g['Switch'](c, lamp)
-wifi.connect(c['ssid'], c['wifi_password'])
+wifi.connect(c['ssid'], c['wifi_pass'])
 client = g['connect'](c, c['client_id'] + '-0000', switch)
 client.check_msg(200)
 `;
