@@ -15,6 +15,13 @@ import { hasWebSerial } from './support.ts';
 import './serial-support.ts';
 
 const BAUDS = [115200, 74880, 57600, 9600, 230400, 460800];
+/** How long a pasted line waits for the board's echo before the next goes anyway. */
+const PASTE_LINE_WAIT_MS = 2000;
+
+/** xterm hands a paste (button or keyboard) over as one string, with line ends as "\r". */
+function isPaste(data: string): boolean {
+  return data.length > 1 && data.indexOf('\r') >= 0 && data.indexOf('\r') < data.length - 1;
+}
 /** Enough for a long boot log; older text is dropped so a chatty board can't eat the memory. */
 const LOG_LIMIT = 512 * 1024;
 
@@ -48,7 +55,7 @@ export class ConsoleView extends LitElement {
     term.open(this.termHost!);
     this.fit.fit();
     window.addEventListener('resize', this.onResize);
-    term.onData((data) => void this.link?.write(data));
+    term.onData((data) => void (isPaste(data) ? this.pastePaced(data) : this.link?.write(data)));
     this.term = term;
     return term;
   }
@@ -60,6 +67,7 @@ export class ConsoleView extends LitElement {
       const term = this.ensureTerminal();
       this.link = await openTerminal(port.take('console'), this.baud, (bytes) => {
         term.write(bytes);
+        this.countLines(bytes);
         this.log = (this.log + this.decoder.decode(bytes, { stream: true })).slice(-LOG_LIMIT);
       });
       this.open = true;
@@ -87,6 +95,50 @@ export class ConsoleView extends LitElement {
       await this.stop();
       await this.start();
     }
+  }
+
+  /**
+   * A paste of several lines, one line at a time: each waits until the board has echoed the one
+   * before (its line end came back), or 2 s. A board takes what it is sent into a receive buffer of
+   * a few hundred bytes (ESP8266 255, ESP32 259) and loses the rest while a line runs; sent whole,
+   * a long paste arrives while the first lines run and comes out with holes.
+   */
+  private async pastePaced(text: string): Promise<void> {
+    const link = this.link;
+    if (!link) return;
+    for (const line of text.match(/[^\r]*\r|[^\r]+$/g) ?? []) {
+      if (this.link !== link) return;
+      const seen = this.lineEnds;
+      await link.write(line);
+      if (line.endsWith('\r')) await this.lineEndAfter(seen, PASTE_LINE_WAIT_MS);
+    }
+  }
+
+  private lineEnds = 0;
+  private lineWaiters: (() => void)[] = [];
+
+  private countLines(bytes: Uint8Array): void {
+    let n = 0;
+    for (const b of bytes) if (b === 0x0a) n++;
+    if (n === 0) return;
+    this.lineEnds += n;
+    for (const w of this.lineWaiters.splice(0)) w();
+  }
+
+  /** Resolves once a line end has come back since `seen`, or after `ms`. */
+  private lineEndAfter(seen: number, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const check = (): void => {
+        if (this.lineEnds > seen) done();
+        else this.lineWaiters.push(check);
+      };
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      check();
+    });
   }
 
   private async paste(): Promise<void> {

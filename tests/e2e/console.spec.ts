@@ -40,3 +40,26 @@ test('the REPL answers in the terminal; Ctrl-C and restart buttons work', async 
     await vb.close();
   }
 });
+
+test('a pasted program reaches the board whole: one line at a time, within its receive buffer', async ({ page, context, servers }) => {
+  test.setTimeout(90_000);
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  const app = await servers.serve(builds.main);
+  const vb = await attachBoards(page, { mpy: await micropythonBoardOptions('esp8266') });
+  try {
+    await page.goto(`${app.url}#/console`);
+    const view = page.locator('nyala-console-view');
+    await view.getByRole('button', { name: 'Open the console' }).click();
+    const screen = view.locator('.xterm-rows');
+    await view.locator('.xterm-helper-textarea').focus();
+    await page.keyboard.type('\r');
+    await expect(screen).toContainText('>>>');
+    // The first line keeps the board busy; sent whole, what follows would overflow its 255 bytes.
+    const lines = ["__import__('time').sleep(0.5)", ...Array.from({ length: 40 }, (_, i) => `v${i} = ${i}`), "print('count', len([k for k in globals() if k[0] == 'v']))"];
+    await page.evaluate((text) => navigator.clipboard.writeText(text), lines.join('\n') + '\n');
+    await view.getByRole('button', { name: 'Paste' }).click();
+    await expect(screen.locator(':scope > div').filter({ hasText: /^count 40\s*$/ })).toHaveCount(1, { timeout: 30_000 });
+  } finally {
+    await vb.close();
+  }
+});
