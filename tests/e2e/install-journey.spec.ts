@@ -8,6 +8,8 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { Page } from '@playwright/test';
 import { testImage } from '../board/index.ts';
+import { micropythonApp } from '../board/micropython/index.ts';
+import { TestBroker } from '../unit/lamp/harness.ts';
 import { builds } from './builds.ts';
 import { expect, test } from './fixtures.ts';
 import { attachBoards } from './virtual-board.ts';
@@ -147,3 +149,60 @@ test('the "new version" prompt waits until the flash has ended', async ({ page, 
     await vb.close();
   }
 });
+
+const WIFI = { ssid: 'Rumah Suko', password: 'sooko9999' };
+
+/**
+ * Espressif's native USB on the page: the virtual ESP32 wired as USB-Serial-JTAG (0x303a:0x1001).
+ * After the flash its port goes away and comes back (the test power-cycles the board where a real
+ * one re-enumerates): the installer takes it again by itself, or asks the person to choose it.
+ */
+for (const how of ['by itself', 'chosen again'] as const) {
+  test(`native USB: the port that comes back after the reset is found ${how}, and the lamp goes online`, async ({ page, servers }) => {
+    test.setTimeout(240_000);
+    const broker = new TestBroker();
+    await broker.start();
+    const app = await servers.serve(builds.main);
+    const vb = await attachBoards(page, {
+      c: { chip: 'esp32', flashSize: '4MB', timeScale: 0.05, app: micropythonApp, accessPoints: [WIFI], resetCircuit: 'usb-serial-jtag' },
+    });
+    const b = vb.boards.c!;
+    try {
+      await page.goto(`${app.url}#/install`);
+      const view = page.locator('nyala-install-view');
+      await view.getByRole('button', { name: 'Connect' }).click();
+      await expect(view.getByTestId('chip')).toContainText('ESP32', { timeout: 60_000 });
+      const esp32 = path.join(dir, 'ESP32_GENERIC-test.bin');
+      await writeFile(esp32, testImage('esp32'));
+      await view.getByLabel('Choose a .bin file').setInputFiles(esp32);
+      await view.getByRole('button', { name: 'Flash', exact: true }).click();
+      await view.getByRole('button', { name: 'Yes, flash it' }).click();
+
+      const waiting = view.getByText('The board restarted; its USB port is coming back…');
+      const again = view.getByTestId('choose-port-again');
+      await expect(waiting.or(again)).toBeVisible({ timeout: 120_000 });
+      if (how === 'chosen again') {
+        await expect(again).toContainText('comes back as a new port', { timeout: 30_000 });
+        b.faults.unplug();
+        b.faults.replug();
+        await again.getByRole('button', { name: 'Choose the port' }).click();
+      } else {
+        b.faults.unplug();
+        b.faults.replug();
+      }
+      await expect(view.getByText('MicroPython is on the board')).toBeVisible({ timeout: 60_000 });
+      await view.getByRole('button', { name: 'Next: Wi-Fi and broker settings' }).click();
+      const form = view.locator('nyala-lamp-settings-form');
+      await form.getByLabel('Network name (SSID)').fill(WIFI.ssid);
+      await form.getByLabel('Wi-Fi password', { exact: true }).fill(WIFI.password);
+      await form.getByLabel('Broker host for the board').fill('127.0.0.1');
+      await form.getByLabel('Broker TCP port for the board').fill(String(broker.tcpPort));
+      await form.getByLabel('WebSocket address (for the browser)').fill(broker.wsUrl);
+      await form.getByRole('button', { name: 'Upload' }).click();
+      await expect(view.locator('nyala-upload-panel').getByTestId('lamp-online')).toBeVisible({ timeout: 120_000 });
+    } finally {
+      await vb.close();
+      await broker.stop();
+    }
+  });
+}
