@@ -1,6 +1,6 @@
 // npm run screenshots — the README's pictures, taken from the real production build with a
 // virtual board and a local broker, so they stay current: the desktop install flow and the phone
-// remote. Writes docs/screenshots/*.png.
+// remote, light and dark, and its settings form. Writes docs/screenshots/*.png.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -48,15 +48,30 @@ try {
   // Phone: the lamp paired from the laptop, switched on.
   const lamp = defaultSettings({ name: 'Lampu teras', preset: 'custom' });
   lamp.broker = { ...lamp.broker, host: '127.0.0.1', port: broker.tcpPort, ws: broker.wsUrl };
-  const board = new BoardClient({ brokerUrl: broker.tcpUrl, topics: lamp.topics, replies: lamp.replies });
+  // A new lamp is signed: the stand-in board answers with the lamp's key, as the firmware does.
+  const key = lamp.auth.mode === 'signed' ? lamp.auth.key : undefined;
+  const board = new BoardClient({ brokerUrl: broker.tcpUrl, topics: lamp.topics, replies: lamp.replies, key });
   await board.start();
   const phone = await browser.newPage({ locale: 'id-ID', viewport: { width: 412, height: 860 }, isMobile: true, hasTouch: true });
   await phone.goto(app.url + pairingHash(lamp, { includeCredentials: false }));
   await phone.getByRole('button', { name: /tambahkan lampu ini/i }).click();
-  await phone.getByTestId('presence').getByText('Online').waitFor({ timeout: 30_000 });
+  await phone.getByTestId('presence').getByText('Daring').waitFor({ timeout: 30_000 });
   await phone.getByRole('button', { name: 'Nyalakan', exact: true }).click();
   await phone.getByTestId('last-reply').getByText(/saya hidup/).waitFor({ timeout: 30_000 });
   await phone.screenshot({ path: path.join(out, 'remote-phone.png') });
+  // The same lamp's settings: Wi-Fi-free on a phone, the broker first, the rest under "Lanjutan".
+  await phone.getByRole('button', { name: 'Pengaturan', exact: true }).click();
+  await phone.getByRole('button', { name: 'Simpan' }).waitFor();
+  await phone.screenshot({ path: path.join(out, 'remote-settings-phone.png') });
+
+  // Desktop, dark: the remote with the lamp on, and its pairing QR code.
+  const desk = await browser.newPage({ locale: 'en-US', viewport: { width: 1100, height: 900 }, colorScheme: 'dark' });
+  await desk.goto(app.url + pairingHash(lamp, { includeCredentials: false }));
+  await desk.getByRole('button', { name: 'Yes, add this lamp' }).click();
+  await desk.getByTestId('presence').getByText('Online').waitFor({ timeout: 30_000 });
+  await desk.getByRole('button', { name: 'On', exact: true }).click();
+  await desk.getByTestId('last-reply').getByText(/saya hidup/).waitFor({ timeout: 30_000 });
+  await desk.screenshot({ path: path.join(out, 'remote-desktop-dark.png') });
   await board.stop();
   console.log(`screenshots in ${path.relative(root, out)}`);
 } finally {
