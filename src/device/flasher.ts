@@ -214,16 +214,8 @@ export class FlashSession {
     return this.stats;
   }
 
-  /**
-   * The write itself, with esptool-js's commands but our own loop. esptool-js 0.7's writeFlash
-   * counts each block's uncompressed size with pako's Inflate at chunkSize 1 (one callback and one
-   * array per output byte, esploader.js writeFlash): about 1.8 s of CPU per MB of image on the
-   * critical path between blocks, so the link idles while it runs. Here the image is compressed
-   * once (CompressionStream, zlib format as the stub inflates it) and the blocks go out back to
-   * back; the stub acknowledges a block on receipt and writes it while the next one arrives.
-   */
-  /** The image as written (padded, ESP8266 header set from the chip), its MD5, and compressed. */
-  private async prepare(raw: Uint8Array, offset: number): Promise<{ image: Uint8Array; md5: string; compressed: Uint8Array }> {
+  /** The image as written (padded, ESP8266 header set from the chip), and compressed. */
+  private async prepare(raw: Uint8Array, offset: number): Promise<{ image: Uint8Array; compressed: Uint8Array }> {
     const padded = raw.length % 4 === 0 ? raw : padFF(raw, Math.ceil(raw.length / 4) * 4);
     const image = await this.loader._updateImageFlashParams(
       padded,
@@ -235,18 +227,27 @@ export class FlashSession {
       'keep',
       this.board.chip === 'esp8266' ? this.board.flashSizeName : 'keep',
     );
-    return { image, md5: bytesToHex(md5(image)), compressed: await deflate(image) };
+    return { image, compressed: await deflate(image) };
   }
 
+  /**
+   * The write itself, with esptool-js's commands but our own loop. esptool-js 0.7's writeFlash
+   * counts each block's uncompressed size with pako's Inflate at chunkSize 1 (one callback and one
+   * array per output byte, esploader.js writeFlash): about 1.8 s of CPU per MB of image on the
+   * critical path between blocks, so the link idles while it runs. Here the image is compressed
+   * once (CompressionStream, zlib format as the stub inflates it) and the blocks go out back to
+   * back; the stub acknowledges a block on receipt and writes it while the next one arrives.
+   */
   private async writeCompressed(
-    prepared: Promise<{ image: Uint8Array; md5: string; compressed: Uint8Array }>,
+    prepared: Promise<{ image: Uint8Array; compressed: Uint8Array }>,
     offset: number,
     stall: StallWatch,
     emit: (e: FlashEvent) => void,
   ): Promise<void> {
     const loader = this.loader;
     const t0 = performance.now();
-    const { image, md5: expected, compressed } = await prepared;
+    const { image, compressed } = await prepared;
+    let expected = '';
     const blockSize = loader.FLASH_WRITE_SIZE;
     const blocks = await loader.flashDeflBegin(image.length, compressed.length, offset);
     // The stub answers a block when it has it, then inflates, erases and writes it while the next
@@ -257,10 +258,14 @@ export class FlashSession {
     emit({ state: 'writing', progress: meter.at(0) });
     for (let seq = 0; seq < blocks; seq++) {
       const block = compressed.subarray(seq * blockSize, Math.min((seq + 1) * blockSize, compressed.length));
-      await loader.flashDeflBlock(block, seq, seq === 0 ? 5000 : blockTimeout);
+      const sent = loader.flashDeflBlock(block, seq, seq === 0 ? 5000 : blockTimeout);
+      // The image's MD5 for the verify, while the first block is on the wire.
+      if (seq === 0) expected = bytesToHex(md5(image));
+      await sent;
       stall.arm();
       emit({ state: 'writing', progress: meter.at(Math.min((seq + 1) * blockSize, compressed.length)) });
     }
+    if (!expected) expected = bytesToHex(md5(image));
     await loader.flashDeflFinish(false, blockTimeout);
     const written = performance.now();
     this.opts.onLog?.(`Wrote ${image.length} bytes (${compressed.length} compressed) at 0x${offset.toString(16)} in ${((written - t0) / 1000).toFixed(2)} seconds.`);
