@@ -23,7 +23,7 @@ import mqtt
 import wifi
 
 # Pauses between attempts: 1, 2, 4, ... seconds, never more than a minute,
-# each with up to half as much again at random (see Backoff).
+# each with up to half as much again at random (see main).
 FIRST_PAUSE_S = 1
 LONGEST_PAUSE_S = 60
 # A connection must stay up this long before the pauses start again from 1 s:
@@ -136,30 +136,20 @@ def load_config(path="config.json"):
     return c
 
 
-class Signer:
-    # HMAC-SHA256 (RFC 2104) with the lamp's key, built on hashlib.sha256:
-    # MicroPython on the ESP8266 has no hmac module.
-    #
-    # mac(kind, topic, body) is the MAC of docs/contracts.md ("The signed lamp
-    # protocol"), as 64 lowercase hex digits (bytes).
-
-    def __init__(self, key):
-        # SHA-256 works on 64-byte blocks: the key (16 bytes) is padded with
-        # zeros to one block, then XORed with 0x36 for the inner hash and with
-        # 0x5c for the outer one.
-        key = key + bytes(64 - len(key))
-        self.inner = bytes(b ^ 0x36 for b in key)
-        self.outer = bytes(b ^ 0x5C for b in key)
-
-    def mac(self, kind, topic, body):
-        if isinstance(body, str):
-            body = body.encode()
-        inner = hashlib.sha256(self.inner)
-        inner.update(("nyala2\n" + kind + "\n" + topic + "\n").encode())
-        inner.update(body)
-        outer = hashlib.sha256(self.outer)
-        outer.update(inner.digest())
-        return binascii.hexlify(outer.digest())
+def mac(key, kind, topic, body):
+    # The MAC of docs/contracts.md ("The signed lamp protocol"): HMAC-SHA256
+    # (RFC 2104) with the lamp's key, built on hashlib.sha256 (MicroPython on
+    # the ESP8266 has no hmac module), as 64 lowercase hex digits (bytes).
+    # SHA-256 works on 64-byte blocks: the key (16 bytes) is padded with zeros
+    # to one block, then XORed with 0x36 for the inner hash and with 0x5c for
+    # the outer one.
+    key = key + bytes(64 - len(key))
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+    inner.update(("nyala2\n" + kind + "\n" + topic + "\n").encode())
+    inner.update(body)
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+    outer.update(inner.digest())
+    return binascii.hexlify(outer.digest())
 
 
 def same(a, b):
@@ -173,38 +163,8 @@ def same(a, b):
     return diff == 0
 
 
-class Lamp:
-    def __init__(self, pin, active_low):
-        self.pin = machine.Pin(pin, machine.Pin.OUT)
-        self.active_low = active_low
-        self.set(False)
-
-    def set(self, on):
-        self.on = on
-        # active low: on -> 0, off -> 1
-        self.pin.value(0 if on == self.active_low else 1)
-
-    def state(self):
-        return "on" if self.on else "off"
-
-
-class Backoff:
-    def __init__(self):
-        self.reset()
-
-    def reset(self):
-        self.pause = FIRST_PAUSE_S
-
-    def wait(self):
-        # Up to half the pause again at random (jitter): two clients that lost
-        # the broker at the same moment do not come back at the same moment.
-        ms = self.pause * 1000
-        time.sleep_ms(ms + ms * os.urandom(1)[0] // 512)
-        self.pause = min(self.pause * 2, LONGEST_PAUSE_S)
-
-
 class Switch:
-    # What the lamp does with the commands that reach it.
+    # The lamp, and what it does with the commands that reach it.
     #
     # Plain (the tutorial's protocol): "on" or "off" switches the lamp.
     # Signed (docs/contracts.md, "The signed lamp protocol"): a command is
@@ -214,37 +174,39 @@ class Switch:
     # lamp's key, so only a key holder can switch the lamp and a recorded
     # command never works twice, not even after a reboot.
 
-    def __init__(self, c, lamp):
+    def __init__(self, c):
         self.c = c
-        self.lamp = lamp
-        self.signer = Signer(c["key"]) if c["key"] else None
+        self.key = c["key"]  # None for a plain lamp
+        # ValueError here: a pin this chip does not have.
+        self.pin = machine.Pin(c["pin"], machine.Pin.OUT)
+        self.set("off")
         self.challenge = random_hex(8)
         self.waiting = None  # (word, challenge used) until the gap is over
         now = time.ticks_ms()
         self.switched = time.ticks_add(now, -GAP_MS)
         self.restated = time.ticks_add(now, -RESTATE_MS)
 
-    def signed(self, kind, topic, body):
-        # The message as it goes on the wire: the body, then its MAC.
-        if not self.signer:
-            return body
-        return body + " " + self.signer.mac(kind, topic, body).decode()
+    def set(self, word):
+        self.word = word  # "on" or "off"
+        # active low: on -> 0, off -> 1
+        self.pin.value(0 if (word == "on") == self.c["active_low"] else 1)
 
-    def status(self, word, sid):
-        # "online" / "offline"; signed: "online <session id> <mac>"
-        if not self.signer:
-            return word
-        return self.signed("status", self.c["status"], word + " " + sid)
+    def signed(self, kind, topic, text, extra):
+        # The message as it goes on the wire. Plain: the text alone. Signed:
+        # "<text> <extra> <mac>", e.g. "online <session id> <mac>".
+        if not self.key:
+            return text
+        body = text + " " + extra
+        return body + " " + mac(self.key, kind, topic, body).decode()
 
     def publish_state(self, client):
         # Retained, so whoever subscribes later learns it. Signed, the payload
         # is "<challenge> <mac>": on/off is only inside the MAC, so only a key
         # holder can tell whether the lamp is on (whether anyone is home).
-        word = self.lamp.state()
-        if self.signer:
+        word = self.word
+        if self.key:
             body = word + " " + self.challenge
-            mac = self.signer.mac("state", self.c["state"], body).decode()
-            word = self.challenge + " " + mac
+            word = self.challenge + " " + mac(self.key, "state", self.c["state"], body).decode()
         # QoS 1: the broker has it before we send the reply, so everyone gets
         # the state first (aedes 1.2 loses a retained QoS 0 message that is
         # followed at once by another one).
@@ -255,7 +217,7 @@ class Switch:
             # A retained command is one the broker kept, not one sent now: it
             # would switch the lamp on after every power cut (MQTT-3.3.1-8).
             log("lamp", "refused", "retained")
-        elif not self.signer:
+        elif not self.key:
             if payload == b"on" or payload == b"off":
                 self.waiting = (payload.decode(), None)
             elif payload is None:  # too big to keep: mqtt.py threw it away
@@ -272,9 +234,8 @@ class Switch:
                 or len(parts[1]) != 16 or len(parts[2]) != 64):
             log("lamp", "refused", "malformed")
             return
-        word, challenge, mac = parts
-        body = word + b" " + challenge
-        if not same(mac, self.signer.mac("cmd", self.c["command"], body)):
+        word, challenge, their_mac = parts
+        if not same(their_mac, mac(self.key, "cmd", self.c["command"], word + b" " + challenge)):
             log("lamp", "refused", "bad-mac")
             return
         if challenge != self.challenge.encode():
@@ -300,15 +261,12 @@ class Switch:
         word, used = self.waiting
         self.waiting = None
         self.switched = time.ticks_ms()
-        self.lamp.set(word == "on")
+        self.set(word)
         log("lamp", word)
         # State first, so whoever sees the reply and then subscribes to the
         # state topic already gets the new state.
         self.publish_state(client)
-        reply = self.c[word]
-        if self.signer:
-            reply = self.signed("reply", self.c["reply"], reply + " " + used)
-        client.publish(self.c["reply"], reply)
+        client.publish(self.c["reply"], self.signed("reply", self.c["reply"], self.c[word], used))
 
 
 def connect(c, client_id, switch):
@@ -319,13 +277,15 @@ def connect(c, client_id, switch):
     # for the end of the next one.
     sid = random_hex(8)
     # If we vanish without saying goodbye, the broker says "offline" for us.
-    client.set_last_will(c["status"], switch.status("offline", sid), retain=True, qos=1)
+    client.set_last_will(c["status"], switch.signed("status", c["status"], "offline", sid),
+                         retain=True, qos=1)
     try:
         client.connect()
-        log("mqtt ok")
+        log("mqtt", "ok")
         # Subscribe before saying "online", so no command sent after it is lost.
         client.subscribe(c["command"], qos=1)
-        client.publish(c["status"], switch.status("online", sid), retain=True, qos=1)
+        client.publish(c["status"], switch.signed("status", c["status"], "online", sid),
+                       retain=True, qos=1)
         switch.publish_state(client)
     except Exception:
         client.close()
@@ -333,10 +293,9 @@ def connect(c, client_id, switch):
     return client
 
 
-def session(c, client_id, switch, backoff):
+def session(c, client_id, switch):
     # One connection to the broker; returns only by raising an error.
     log("mqtt", "connecting", "%s:%d" % (c["host"], c["port"]))
-    started = time.ticks_ms()
     client = connect(c, client_id, switch)
     try:
         while True:
@@ -351,33 +310,33 @@ def session(c, client_id, switch, backoff):
             switch.apply(client)
     finally:
         client.close()
-        # Only a connection that stayed up a while starts the pauses again.
-        if time.ticks_diff(time.ticks_ms(), started) >= STEADY_MS:
-            backoff.reset()
 
 
 def main():
     try:
         c = load_config()
         try:
-            lamp = Lamp(c["pin"], c["active_low"])
+            switch = Switch(c)
         except ValueError:  # a pin this chip does not have
             raise ConfigError("invalid", "lamp.pin")
     except ConfigError as e:
         log("config", "error", *e.args)
         return  # back to the REPL: fix config.json, then press the reset button
-    log("config ok")
-    switch = Switch(c, lamp)
+    log("config", "ok")
     # A new suffix at every boot: a stranger who knows our configured client
     # id cannot take our place at the broker (it would throw us off, 3.1.4).
     client_id = c["client_id"] + "-" + random_hex(2)
-    backoff = Backoff()
+    pause = FIRST_PAUSE_S
     while True:
         gc.collect()
+        # A Wi-Fi attempt gives up well within STEADY_MS; from "wifi ok" on,
+        # this is when the connection to the broker started.
+        started = time.ticks_ms()
         try:
             log("wifi", "connecting", c["ssid"])
             log("wifi", "ok", wifi.connect(c["ssid"], c["wifi_pass"]))
-            session(c, client_id, switch, backoff)
+            started = time.ticks_ms()
+            session(c, client_id, switch)
         except wifi.WifiError as e:
             log("wifi", "error", e.args[0])
         except mqtt.MQTTError as e:
@@ -386,7 +345,14 @@ def main():
             # Anything else (a bug, out of memory): say so and start over.
             # Exception, not BaseException: Ctrl-C must still reach the REPL.
             log("mqtt", "error", "lost", repr(e))
-        backoff.wait()
+        # Only a connection that stayed up a while starts the pauses again.
+        if time.ticks_diff(time.ticks_ms(), started) >= STEADY_MS:
+            pause = FIRST_PAUSE_S
+        # Up to half the pause again at random (jitter): two clients that lost
+        # the broker at the same moment do not come back at the same moment.
+        ms = pause * 1000
+        time.sleep_ms(ms + ms * os.urandom(1)[0] // 512)
+        pause = min(pause * 2, LONGEST_PAUSE_S)
 
 
 main()

@@ -14,7 +14,7 @@
 // `static char heap[38 * 1024]`, ports/esp8266/main.c) once the signed firmware is imported and
 // connected: a signed config.json on the board, a local aedes broker, and over the raw REPL, each
 // step a run of its own so garbage is collected between them as on a board: the three files
-// imported (main.py without its last line, `main()`), then load_config(), Lamp, Switch,
+// imported (main.py without its last line, `main()`), then load_config(), Switch (the lamp's pin and its commands),
 // wifi.connect() and connect() (CONNECT, SUBSCRIBE, the signed online and state), one turn of
 // the main loop (check_msg, which pings), all kept alive in globals; then gc.collect() and
 // gc.mem_free(). gc.mem_alloc() there counts what a real boot leaves allocated too (1600 B).
@@ -76,8 +76,7 @@ exec(src.replace('\\nmain()\\n', '\\n'), g)
 del f, src
 `;
 const CONNECTED = `c = g['load_config']()
-lamp = g['Lamp'](c['pin'], c['active_low'])
-switch = g['Switch'](c, lamp)
+switch = g['Switch'](c)
 wifi.connect(c['ssid'], c['wifi_pass'])
 client = g['connect'](c, c['client_id'] + '-0000', switch)
 client.check_msg(200)

@@ -42,7 +42,7 @@ describe('the MAC, computed by the firmware on the board', () => {
   afterAll(() => lamp.close());
 
   const signOnBoard = async (keyHex: string, kind: string, topic: string, body: string): Promise<string> => {
-    const out = await rawExec(lamp, `print(main.Signer(bytes.fromhex(${JSON.stringify(keyHex)})).mac(${JSON.stringify(kind)}, ${JSON.stringify(topic)}, ${JSON.stringify(body)}).decode())`);
+    const out = await rawExec(lamp, `print(main.mac(bytes.fromhex(${JSON.stringify(keyHex)}), ${JSON.stringify(kind)}, ${JSON.stringify(topic)}, ${JSON.stringify(body)}).decode())`);
     return out.trim();
   };
 
