@@ -587,9 +587,11 @@ export class RemoteView extends LitElement {
           padding-bottom: 0.5rem;
           width: 100%;
         }
+        /* As big as the phone's spare height allows: it fills the space, not a blank band. */
         nyala-lamp-picture {
-          width: 4.5rem;
-          height: 5.6rem;
+          height: clamp(5.6rem, 18dvh, 10rem);
+          width: auto;
+          aspect-ratio: 64 / 80;
         }
       }
       @media (max-width: 30rem) {
