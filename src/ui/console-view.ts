@@ -10,7 +10,10 @@ import { PortError } from '../device/port.ts';
 import { LocaleController, t } from './locale.ts';
 import '../i18n/installer.ts';
 import { viewStyles } from './view-styles.ts';
-import { connectedPort, pickPort } from './board-link.ts';
+import { connectedPort, onPortChange, pickPort } from './board-link.ts';
+import { installSession } from './install-session.ts';
+import { BootNoiseFilter } from './boot-noise.ts';
+import { formatNumber } from './format.ts';
 import { hasWebSerial } from './support.ts';
 import './serial-support.ts';
 
@@ -25,6 +28,12 @@ function isPaste(data: string): boolean {
 /** Enough for a long boot log; older text is dropped so a chatty board can't eat the memory. */
 const LOG_LIMIT = 512 * 1024;
 
+/** The text shown so far, kept when the person goes to another view and comes back. */
+let keptLog = '';
+
+/** USB serial adapters by vendor id (port.ts's filters), for naming what the console is on. */
+const ADAPTERS: Record<number, string> = { 0x10c4: 'CP210x', 0x1a86: 'CH340/CH9102', 0x0403: 'FTDI', 0x303a: 'Espressif USB' };
+
 @customElement('nyala-console-view')
 export class ConsoleView extends LitElement {
   private readonly locale = new LocaleController(this);
@@ -35,12 +44,26 @@ export class ConsoleView extends LitElement {
   private term?: Terminal;
   private fit?: FitAddon;
   private link?: TerminalLink;
-  private log = '';
+  private log = keptLog;
   private readonly decoder = new TextDecoder();
+  private readonly noise = new BootNoiseFilter();
   private readonly onResize = () => this.fit?.fit();
+  private offPort?: () => void;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.offPort = onPortChange(() => this.requestUpdate());
+  }
+
+  override firstUpdated(): void {
+    // Back from another view: the scrollback is shown again before the port is reopened.
+    if (keptLog && this.termHost) this.ensureTerminal().write(keptLog);
+  }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    keptLog = this.log;
+    this.offPort?.();
     window.removeEventListener('resize', this.onResize);
     void this.stop();
     this.term?.dispose();
@@ -66,9 +89,11 @@ export class ConsoleView extends LitElement {
       const port = connectedPort() ?? (await pickPort(false));
       const term = this.ensureTerminal();
       this.link = await openTerminal(port.take('console'), this.baud, (bytes) => {
-        term.write(bytes);
+        // The ESP8266 ROM's 74880-baud lines are noise at 115200: one note instead of them.
+        const text = this.noise.push(this.decoder.decode(bytes, { stream: true }), `\x1b[2m${t().console.bootNoise}\x1b[0m\r\n`);
+        term.write(text);
         this.countLines(bytes);
-        this.log = (this.log + this.decoder.decode(bytes, { stream: true })).slice(-LOG_LIMIT);
+        this.log = (this.log + text).slice(-LOG_LIMIT);
       });
       this.open = true;
       term.focus();
@@ -146,6 +171,29 @@ export class ConsoleView extends LitElement {
     if (text) this.term?.paste(text);
   }
 
+  private clear(): void {
+    this.term?.clear();
+    this.log = '';
+    keptLog = '';
+  }
+
+  private interrupt(): void {
+    void this.link?.write('\x03');
+    this.message = t().console.stopped;
+  }
+
+  /** The board this console is on: the chip the installer read, else the USB adapter. */
+  private boardName(): string {
+    const s = t().console;
+    const port = connectedPort();
+    if (!port) return s.noBoard;
+    const board = installSession.board;
+    const info = port.info;
+    const adapter = info.usbVendorId === undefined ? '' : (ADAPTERS[info.usbVendorId] ?? s.usbAdapter);
+    const chip = board ? `${board.description} · ${board.mac}` : '';
+    return s.attachedTo([chip, adapter].filter(Boolean).join(', ') || s.usbAdapter);
+  }
+
   private async copyLog(): Promise<void> {
     await navigator.clipboard.writeText(this.log).catch(() => undefined);
     this.message = t().console.copied;
@@ -170,21 +218,23 @@ export class ConsoleView extends LitElement {
         ? html`<div class="bar" role="toolbar" aria-label=${s.title}>
             <label>${s.baud}
               <select .value=${String(this.baud)} @change=${(e: Event) => void this.changeBaud(Number((e.target as HTMLSelectElement).value))}>
-                ${BAUDS.map((b) => html`<option value=${b} ?selected=${b === this.baud}>${b}</option>`)}
+                ${BAUDS.map((b) => html`<option value=${b} ?selected=${b === this.baud}>${formatNumber(b)}</option>`)}
               </select>
             </label>
             ${this.open
-              ? html`<button @click=${() => void this.link?.write('\x03')}>${s.interrupt}</button>
+              ? html`<button aria-describedby="stop-warning" @click=${() => this.interrupt()}>${s.interrupt}</button>
                   <button @click=${() => void this.link?.write('\x04')}>${s.softReset}</button>
                   <button @click=${() => void this.link?.hardReset()}>${s.hardReset}</button>
                   <button @click=${() => void this.paste()}>${s.paste}</button>
                   <button @click=${() => void this.stop()}>${s.close}</button>`
               : html`<button class="primary" @click=${() => void this.start()}>${s.open}</button>`}
-            <button @click=${() => this.term?.clear()}>${s.clear}</button>
+            <button @click=${() => this.clear()}>${s.clear}</button>
             <button @click=${() => void this.copyLog()}>${s.copyLog}</button>
             <button @click=${() => this.saveLog()}>${s.saveLog}</button>
           </div>
           <p class="hint">${s.baudHint}</p>
+          <p class="board" data-testid="console-board">${this.boardName()}</p>
+          ${this.open ? html`<p class="hint warn" id="stop-warning">${s.stopWarning}</p>` : nothing}
           ${this.message ? html`<p role="status">${this.message}</p>` : nothing}
           <div class="term" role="region" aria-label=${s.terminalLabel}></div>`
         : nothing}
@@ -208,6 +258,14 @@ export class ConsoleView extends LitElement {
       .hint {
         color: var(--muted, GrayText);
         font-size: 0.9em;
+      }
+      .board {
+        font-weight: 600;
+        margin: 0.25rem 0;
+      }
+      .warn {
+        border-left: 4px solid var(--accent, #fca311);
+        padding-left: 0.5rem;
       }
       .term {
         height: 60vh;
