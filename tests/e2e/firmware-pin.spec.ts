@@ -40,10 +40,11 @@ test('a tampered built-in image is refused before erase; the board keeps what it
     await expect(view.getByTestId('chip')).toHaveText('ESP8266EX', { timeout: 60_000 });
     await expect(view.getByRole('radio', { name: new RegExp(entry.file.replace(/\./g, '\\.')) })).toBeChecked();
     await view.getByRole('button', { name: 'Flash', exact: true }).click();
-    await view.getByRole('alertdialog').getByRole('button', { name: 'Yes, flash it' }).click();
 
+    // The image is fetched and checked before the erase is even asked about.
     const error = view.getByTestId('flash-error');
     await expect(error).toHaveAttribute('data-code', 'corrupt-download', { timeout: 60_000 });
+    await expect(view.getByRole('alertdialog')).toHaveCount(0);
     await expect(error).toContainText('checksum does not match');
     expect(imageServed).toBe(true);
     const b = vb.boards.esp8266!;
