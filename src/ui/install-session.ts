@@ -17,7 +17,7 @@ import {
   type WriteGuard,
 } from '../device/install-routine.ts';
 import type { BoardPort } from '../device/port.ts';
-import type { MicroPythonInfo, ProgramFile, WifiNetwork } from '../device/provision.ts';
+import type { ProgramFile, WifiNetwork } from '../device/provision.ts';
 import { describeError } from '../device/device-error.ts';
 import { lampProgram } from '../device/lamp-program.ts';
 import { defaultSettings, type Chip, type LampSettings } from '../lamp/settings.ts';
@@ -66,8 +66,6 @@ export class InstallSession {
   state: JourneyState = { state: 'idle' };
   /** the board as the bootloader described it (kept for the screens after the flash) */
   board?: DetectedBoard;
-  /** MicroPython as it answered, when it did */
-  micropython?: MicroPythonInfo;
   /** the lamp being set up: what the upload writes and the remote then uses */
   lamp?: LampSettings;
   /** esptool-js's lines, the last of them shown under "Details" */
@@ -112,7 +110,6 @@ export class InstallSession {
     this.log = [];
     this.backupName = undefined;
     this.board = undefined;
-    this.micropython = undefined;
     void this.run();
   }
 
@@ -124,12 +121,6 @@ export class InstallSession {
 
   cancel(): void {
     this.abort?.abort();
-  }
-
-  /** Back to the start after an ending (error, cancel, online). */
-  reset(): void {
-    if (this.running) return;
-    this.update({ state: 'idle' });
   }
 
   answerMicroPython(choice: 'upload' | 'flash'): void {
@@ -211,10 +202,7 @@ export class InstallSession {
         },
         onState: (s) => this.update(s),
         choices: {
-          onMicroPython: (info) => {
-            this.micropython = info;
-            return this.ask('micropython');
-          },
+          onMicroPython: () => this.ask('micropython'),
           chooseFirmware: (board) => {
             this.board = board;
             return this.ask('firmware');
