@@ -1,8 +1,9 @@
 // remote.js.gzip: what a phone opening the remote downloads in its first five seconds. The app is
 // built as it ships, served from this machine, and opened in Chromium through a pairing link (what
 // the phone's camera opens from the QR code) for a signed lamp on a running broker; every
-// JavaScript file the page fetches in the five seconds after navigation is counted at its gzip -9
-// size (lazy chunks such as workbox-window included, as the phone downloads them). The peer is a
+// JavaScript file fetched in the five seconds after navigation, by the page or by its service
+// worker's precache, is counted once at its gzip -9 size (lazy chunks such as workbox-window
+// included, as the phone downloads them). The peer is a
 // page of only mqtt + lit, one element that connects, built and opened the same way.
 // Measurement only: it decides nothing about how the app is split.
 //
@@ -48,7 +49,7 @@ export default async function (): Promise<BenchResults> {
         value: ours.bytes / 1024,
         unit: 'KB',
         ratio: ours.bytes / bare.bytes,
-        note: `JS a phone fetches in its first ${WINDOW_MS / 1000} s opening the remote from a pairing link (${ours.files} files, gzip -9) ÷ an mqtt+lit page (${(bare.bytes / 1024).toFixed(1)} KB); goal ≤ 1.15`,
+        note: `JS a phone fetches in its first ${WINDOW_MS / 1000} s opening the remote from a pairing link, service worker precache included (${ours.files} files, gzip -9; the page alone ${(ours.pageBytes / 1024).toFixed(1)} KB) ÷ an mqtt+lit page (${(bare.bytes / 1024).toFixed(1)} KB); goal ≤ 1.15`,
       },
     };
   } finally {
@@ -59,7 +60,7 @@ export default async function (): Promise<BenchResults> {
 }
 
 /** Serves `dir`, opens `url` in Chromium, and sums the gzip -9 size of the JS fetched in time. */
-async function pageJs(dir: string, url: string, extra?: { path: string; html: string }): Promise<{ bytes: number; files: number }> {
+async function pageJs(dir: string, url: string, extra?: { path: string; html: string }): Promise<{ bytes: number; files: number; pageBytes: number }> {
   const server = await serve(dir, extra);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
@@ -68,16 +69,24 @@ async function pageJs(dir: string, url: string, extra?: { path: string; html: st
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     const page = await context.newPage();
     const fetched = new Set<string>();
+    const byPage = new Set<string>();
     const started = Date.now();
-    page.on('response', (r) => {
+    // On the context, not the page: the service worker's precache downloads count too (Chromium
+    // reports a worker's requests on the context), as they cost the phone the same bytes.
+    context.on('response', (r) => {
       const u = new URL(r.url());
-      if (Date.now() - started <= WINDOW_MS && u.port === String(port) && u.pathname.endsWith('.js')) fetched.add(u.pathname);
+      if (Date.now() - started > WINDOW_MS || u.port !== String(port) || !u.pathname.endsWith('.js')) return;
+      fetched.add(u.pathname);
+      if (!r.request().serviceWorker()) byPage.add(u.pathname);
     });
     await page.goto(`http://127.0.0.1:${port}${url}`);
     await page.waitForTimeout(Math.max(0, WINDOW_MS - (Date.now() - started)));
-    let bytes = 0;
-    for (const p of fetched) bytes += gzipSync(await readFile(path.join(dir, decodeURIComponent(p))), { level: 9 }).length;
-    return { bytes, files: fetched.size };
+    const size = async (files: Set<string>): Promise<number> => {
+      let n = 0;
+      for (const p of files) n += gzipSync(await readFile(path.join(dir, decodeURIComponent(p))), { level: 9 }).length;
+      return n;
+    };
+    return { bytes: await size(fetched), files: fetched.size, pageBytes: await size(byPage) };
   } finally {
     await browser.close();
     await new Promise((r) => server.close(r));
