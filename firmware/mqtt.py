@@ -50,6 +50,8 @@ _PACKET_MS = const(2000)
 # Messages that arrive while we wait for an answer are kept for check_msg,
 # at most this many (the oldest go first): a flood cannot fill the heap.
 _MAX_PENDING = const(4)
+# Seconds we wait for an answer, or for one packet to be sent.
+_TIMEOUT_S = const(10)
 # lwIP's errno when a socket's send buffer is full (MicroPython's EAGAIN).
 _EAGAIN = const(11)
 
@@ -82,14 +84,13 @@ def _length(n):
 
 class Client:
     def __init__(self, client_id, host, port=1883, user=None, password=None,
-                 keepalive=30, timeout=10):
+                 keepalive=30):
         self.client_id = client_id
         self.host = host
         self.port = port
         self.user = user
         self.password = password
         self.keepalive = keepalive  # seconds; 0 turns keepalive off (3.1.2.10)
-        self.timeout = timeout      # seconds for an answer or for one send
         self.will = None
         self.sock = None
         self.poller = None
@@ -106,11 +107,12 @@ class Client:
         try:
             addr = socket.getaddrinfo(self.host, self.port)[0][-1]
             self.sock = socket.socket()
-            self.sock.settimeout(self.timeout)
+            self.sock.settimeout(_TIMEOUT_S)
             self.sock.connect(addr)
         except OSError as e:
             self.close()
-            raise MQTTError("timeout" if _timeout(e) else "refused", _errno(e))
+            # MicroPython raises OSError(ETIMEDOUT=110); some ports say "timed out".
+            raise MQTTError("timeout" if _errno(e) in (110, "timed out") else "refused", _errno(e))
         self.poller = select.poll()
         self.poller.register(self.sock, select.POLLIN)
 
@@ -196,7 +198,9 @@ class Client:
         if self.pending:
             return self.pending.pop(0)
         if self.poller.poll(wait_ms):
-            return self._handle(*self._read_packet())
+            kind, body = self._read_packet()
+            if kind & 0xF0 == _PUBLISH:
+                return body
         return None
 
     def _keep_alive(self):
@@ -218,21 +222,12 @@ class Client:
             self._send(_PINGREQ, b"")
             self.ping_sent = now
 
-    def _handle(self, kind, body):
-        # One packet from the broker. A PUBLISH for us is returned as
-        # (topic, payload, retained); the rest is bookkeeping.
-        if kind & 0xF0 == _PUBLISH:
-            return body
-        if kind == _PINGRESP:
-            self.ping_sent = None
-        return None
-
     def _wait_for(self, want, pid=None):
         # Read packets until the one we want arrives, keeping any message that
-        # comes in meanwhile for check_msg. We wait at most self.timeout, and
+        # comes in meanwhile for check_msg. We wait at most _TIMEOUT_S, and
         # never longer than one keepalive: a dead link is noticed as soon as
         # the main loop would notice it (see _keep_alive).
-        wait = self.timeout
+        wait = _TIMEOUT_S
         if self.keepalive:
             wait = min(wait, self.keepalive)
         deadline = time.ticks_add(time.ticks_ms(), wait * 1000)
@@ -243,45 +238,47 @@ class Client:
             kind, body = self._read_packet()
             if kind == want and (pid is None or body[:2] == pid.to_bytes(2, "big")):
                 return kind, body
-            msg = self._handle(kind, body)
-            if msg:
+            if kind & 0xF0 == _PUBLISH:
                 if len(self.pending) >= _MAX_PENDING:
                     self.pending.pop(0)
-                self.pending.append(msg)
+                self.pending.append(body)
 
     def _read_packet(self):
-        # Fixed header (2.2): one byte of type and flags, then the remaining
-        # length in at most four bytes. The clock for the whole packet starts
-        # now.
+        # One packet from the broker, as (kind, body); for a PUBLISH the body
+        # is (topic, payload, retained). Fixed header (2.2): one byte of type
+        # and flags, then the remaining length in at most four bytes. The
+        # clock for the whole packet starts now.
+        end = time.ticks_add(time.ticks_ms(), _PACKET_MS)
         try:
-            return self._read_checked(time.ticks_add(time.ticks_ms(), _PACKET_MS))
+            # Every packet has at least two bytes: the type, and a first
+            # length byte. Reading as few times as possible keeps the heap quiet.
+            head = self._read(2, end)
+            kind = head[0]
+            byte = head[1]
+            size = byte & 0x7F
+            shift = 7
+            while byte & 0x80:
+                if shift > 21:  # a fifth length byte (2.2.3)
+                    raise MQTTError("protocol", "length")
+                byte = self._read(1, end)[0]
+                size |= (byte & 0x7F) << shift
+                shift += 7
+            self.last_heard = time.ticks_ms()
+            if kind & 0xF0 == _PUBLISH:
+                return kind, self._read_publish(kind, size, end)
+            # A server sends a client only these (2.2.1); all with flags 0000.
+            if kind not in (_CONNACK, _PUBACK, _SUBACK, _UNSUBACK, _PINGRESP):
+                raise MQTTError("protocol", "type%d" % (kind >> 4))
+            if size > _MAX_OTHER:
+                raise MQTTError("protocol", "length")
+            body = self._read(size, end)
         except MQTTError:
+            # After a broken packet nothing more can be read safely.
             self.close()
             raise
-
-    def _read_checked(self, end):
-        # Every packet has at least two bytes: the type, and a first length
-        # byte. Reading as few times as possible keeps the heap quiet.
-        head = self._read(2, end)
-        kind = head[0]
-        byte = head[1]
-        size = byte & 0x7F
-        shift = 7
-        while byte & 0x80:
-            if shift > 21:  # a fifth length byte (2.2.3)
-                raise MQTTError("protocol", "length")
-            byte = self._read(1, end)[0]
-            size |= (byte & 0x7F) << shift
-            shift += 7
-        self.last_heard = time.ticks_ms()
-        if kind & 0xF0 == _PUBLISH:
-            return kind, self._read_publish(kind, size, end)
-        # A server sends a client only these (2.2.1); all with flags 0000.
-        if kind not in (_CONNACK, _PUBACK, _SUBACK, _UNSUBACK, _PINGRESP):
-            raise MQTTError("protocol", "type%d" % (kind >> 4))
-        if size > _MAX_OTHER:
-            raise MQTTError("protocol", "length")
-        return kind, self._read(size, end)
+        if kind == _PINGRESP:
+            self.ping_sent = None
+        return kind, body
 
     def _read_publish(self, kind, size, end):
         # PUBLISH (3.3): topic, a packet id at QoS 1 or 2, then the payload.
@@ -343,9 +340,9 @@ class Client:
         # lwIP takes only what fits in its send buffer: send() may take part
         # of the packet (it returns how much), and a socket that would have to
         # wait says EAGAIN. We go on from where it stopped until all is sent
-        # or self.timeout has passed.
+        # or _TIMEOUT_S has passed.
         packet = memoryview(bytes([kind]) + _length(len(body)) + body)
-        end = time.ticks_add(time.ticks_ms(), self.timeout * 1000)
+        end = time.ticks_add(time.ticks_ms(), _TIMEOUT_S * 1000)
         try:
             while len(packet):
                 try:
@@ -373,7 +370,3 @@ class Client:
 def _errno(e):
     return e.args[0] if e.args else "error"
 
-
-def _timeout(e):
-    # MicroPython raises OSError(ETIMEDOUT=110); some ports say "timed out".
-    return _errno(e) in (110, "timed out")
