@@ -18,24 +18,28 @@ import sys
 import time
 
 import machine
+from micropython import const
 
 import mqtt
 import wifi
 
+# const(): MicroPython puts these numbers straight into the code, and a name
+# that starts with _ takes no room in the heap at all (see mqtt.py).
+
 # Pauses between attempts: 1, 2, 4, ... seconds, never more than a minute,
 # each with up to half as much again at random (see main).
-FIRST_PAUSE_S = 1
-LONGEST_PAUSE_S = 60
+_FIRST_PAUSE_S = const(1)
+_LONGEST_PAUSE_S = const(60)
 # A connection must stay up this long before the pauses start again from 1 s:
 # a broker that takes us in and throws us out at once is not tried every second.
-STEADY_MS = 60000
+_STEADY_MS = const(60000)
 # How long one turn of the main loop waits for a message.
-LOOP_WAIT_MS = 200
-# At most one switch per GAP_MS: a flood of commands cannot make a relay
+_LOOP_WAIT_MS = const(200)
+# At most one switch per _GAP_MS: a flood of commands cannot make a relay
 # chatter. A command inside the gap waits for its end (the last one wins).
-GAP_MS = 250
+_GAP_MS = const(250)
 # A stale signed command makes us publish the state again, at most this often.
-RESTATE_MS = 1000
+_RESTATE_MS = const(1000)
 
 REQUIRED = object()
 
@@ -107,7 +111,7 @@ def load_config(path="config.json"):
     if config.get("version") not in (1, 2):
         raise ConfigError("invalid", "version")
 
-    default_id = "nyala-" + "".join("%02x" % b for b in machine.unique_id())
+    default_id = "nyala-" + binascii.hexlify(machine.unique_id()).decode()
     command = setting(config, "topics", "command", str)
     c = {
         "ssid": setting(config, "wifi", "ssid", str),
@@ -183,8 +187,8 @@ class Switch:
         self.challenge = random_hex(8)
         self.waiting = None  # (word, challenge used) until the gap is over
         now = time.ticks_ms()
-        self.switched = time.ticks_add(now, -GAP_MS)
-        self.restated = time.ticks_add(now, -RESTATE_MS)
+        self.switched = time.ticks_add(now, -_GAP_MS)
+        self.restated = time.ticks_add(now, -_RESTATE_MS)
 
     def set(self, word):
         self.word = word  # "on" or "off"
@@ -244,7 +248,7 @@ class Switch:
             # honest phone learns the current challenge and can try again.
             log("lamp", "refused", "stale")
             now = time.ticks_ms()
-            if time.ticks_diff(now, self.restated) >= RESTATE_MS:
+            if time.ticks_diff(now, self.restated) >= _RESTATE_MS:
                 self.restated = now
                 self.publish_state(client)
             return
@@ -252,7 +256,7 @@ class Switch:
         self.waiting = (word.decode(), challenge.decode())
 
     def gap_left(self):
-        return GAP_MS - time.ticks_diff(time.ticks_ms(), self.switched)
+        return _GAP_MS - time.ticks_diff(time.ticks_ms(), self.switched)
 
     def apply(self, client):
         # Switch for the command that waited, once the gap is over.
@@ -301,7 +305,7 @@ def session(c, client_id, switch):
         while True:
             if not wifi.isconnected():
                 raise mqtt.MQTTError("lost", "wifi")
-            wait = LOOP_WAIT_MS
+            wait = _LOOP_WAIT_MS
             if switch.waiting:
                 wait = max(0, min(wait, switch.gap_left()))
             message = client.check_msg(wait)
@@ -326,10 +330,10 @@ def main():
     # A new suffix at every boot: a stranger who knows our configured client
     # id cannot take our place at the broker (it would throw us off, 3.1.4).
     client_id = c["client_id"] + "-" + random_hex(2)
-    pause = FIRST_PAUSE_S
+    pause = _FIRST_PAUSE_S
     while True:
         gc.collect()
-        # A Wi-Fi attempt gives up well within STEADY_MS; from "wifi ok" on,
+        # A Wi-Fi attempt gives up well within _STEADY_MS; from "wifi ok" on,
         # this is when the connection to the broker started.
         started = time.ticks_ms()
         try:
@@ -346,13 +350,13 @@ def main():
             # Exception, not BaseException: Ctrl-C must still reach the REPL.
             log("mqtt", "error", "lost", repr(e))
         # Only a connection that stayed up a while starts the pauses again.
-        if time.ticks_diff(time.ticks_ms(), started) >= STEADY_MS:
-            pause = FIRST_PAUSE_S
+        if time.ticks_diff(time.ticks_ms(), started) >= _STEADY_MS:
+            pause = _FIRST_PAUSE_S
         # Up to half the pause again at random (jitter): two clients that lost
         # the broker at the same moment do not come back at the same moment.
         ms = pause * 1000
         time.sleep_ms(ms + ms * os.urandom(1)[0] // 512)
-        pause = min(pause * 2, LONGEST_PAUSE_S)
+        pause = min(pause * 2, _LONGEST_PAUSE_S)
 
 
 main()

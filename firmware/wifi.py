@@ -7,10 +7,12 @@
 import network
 import time
 
+from micropython import const
+
 # How long one attempt may take before we call it a timeout.
-CONNECT_TIMEOUT_MS = 20000
+_CONNECT_TIMEOUT_MS = const(20000)
 # How often we look at the status while waiting.
-POLL_MS = 200
+_POLL_MS = const(200)
 
 # Status codes from MicroPython's network.WLAN docs. Both ports have these
 # three; the ESP32 often reports a wrong password as a handshake timeout, so we
@@ -41,7 +43,7 @@ def _joined(ssid):
         return False
 
 
-def connect(ssid, password, timeout_ms=CONNECT_TIMEOUT_MS):
+def connect(ssid, password, timeout_ms=_CONNECT_TIMEOUT_MS):
     # Join `ssid` and return our IP address, or raise WifiError.
     _station.active(True)
     if _joined(ssid):
@@ -61,7 +63,7 @@ def connect(ssid, password, timeout_ms=CONNECT_TIMEOUT_MS):
             # Still associating, or joined but no IP address from DHCP.
             reason = "timeout"
         else:
-            time.sleep_ms(POLL_MS)
+            time.sleep_ms(_POLL_MS)
             continue
         # Stop the station retrying on its own until we try again.
         _station.disconnect()
