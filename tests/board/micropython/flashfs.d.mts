@@ -10,6 +10,10 @@ export interface FsImage {
 }
 
 export const BLOCK_SIZE: number;
+export const SECTOR_ERASE_MS: number;
+export const PAGE_PROGRAM_MS: number;
+export function dataWriteMs(bytes: number, newBlocks: number): number;
+export function metaCommitMs(n: number): number;
 export function fsRegion(chip: ChipName, flashSize: number): { offset: number; size: number } | null;
 export function parseImage(region: Uint8Array): FsImage | 'empty' | 'corrupt';
 export function isErased(region: Uint8Array): boolean;

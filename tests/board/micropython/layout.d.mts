@@ -13,6 +13,8 @@ export const CTL: Readonly<{
   CUT_ON_RENAME: number;
   RX_OVERFLOW: number;
   HANG: number;
+  RX_LIMIT: number;
+  RX_IDLE: number;
   SIZE: number;
 }>;
 export const RX_CAP: number;
