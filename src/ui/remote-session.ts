@@ -1,7 +1,7 @@
 // The lamps of this page and their connections, kept for the page's whole life so that moving
 // between views neither drops a connection nor forgets a secret the person chose not to store.
 // This is where the browser's storage and its online/visibility signals are handed to lamp/.
-import { LampRemote, type WakeSignals } from '../lamp/remote.ts';
+import type { LampRemote, WakeSignals } from '../lamp/remote.ts';
 import { LampStore, type KeyValueStorage } from '../lamp/settings-store.ts';
 import type { LampSettings } from '../lamp/settings.ts';
 
@@ -48,7 +48,7 @@ class RemoteSession {
 
   /** Starts the connections once; later calls just return. */
   ensureStarted(): void {
-    for (const lamp of this.lamps) if (!this.remotes.has(lamp.key)) this.startRemote(lamp);
+    for (const lamp of this.lamps) if (!this.remotes.has(lamp.key)) void this.startRemote(lamp);
   }
 
   /** When this device last heard the lamp itself (its status or state), or undefined if never. */
@@ -72,7 +72,7 @@ class RemoteSession {
     this.store.save(this.lamps);
     await this.remotes.get(lamp.key)?.stop();
     this.remotes.delete(lamp.key);
-    this.startRemote(lamp);
+    await this.startRemote(lamp);
     this.changed();
   }
 
@@ -86,7 +86,11 @@ class RemoteSession {
     this.changed();
   }
 
-  private startRemote(lamp: LampSettings): void {
+  /** MQTT.js comes with the first lamp: a page with none (the remote's first visit) never loads it. */
+  private async startRemote(lamp: LampSettings): Promise<void> {
+    const { LampRemote } = await import('../lamp/remote.ts');
+    // Removed or replaced while the code loaded: nothing to start.
+    if (this.remotes.has(lamp.key) || !this.lamps.includes(lamp)) return;
     const remote = new LampRemote({ settings: lamp, pageIsSecure: location.protocol === 'https:', wakeSignals });
     remote.subscribe((event) => {
       // Seen: the lamp says it is online, or a message of its own (not an old retained one) arrives.
@@ -99,6 +103,7 @@ class RemoteSession {
     });
     this.remotes.set(lamp.key, remote);
     remote.start();
+    this.changed();
   }
 
   private markSeen(key: string): void {
