@@ -7,14 +7,7 @@
 //   checks the command's MAC and challenge and signs its state and reply, state first, as the
 //   firmware does; the overhead is over the same bare pair (plain), so it includes the signing on
 //   both sides and the state going before the reply;
-// - the gzip size of the JS a page opening the Remote loads (the entry and its static imports,
-//   not the lazily loaded chunks), beside a page of only mqtt + lit built the same way.
-import { build, type Manifest, type Plugin } from 'vite';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
+// (remote.js.gzip, what a phone downloads in its first five seconds, is remote.js.bench.ts.)
 import { connect, type MqttClient } from 'mqtt';
 import { LampRemote } from '../../src/lamp/remote.ts';
 import { defaultSettings, type LampSettings } from '../../src/lamp/settings.ts';
@@ -23,11 +16,9 @@ import type { BenchResults } from './types.ts';
 
 const TOGGLES = 200;
 const WARMUP = 20;
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export default async function (): Promise<BenchResults> {
   const rt = await roundTrips();
-  const size = await jsSizes();
   return {
     'remote.roundtrip.signed.p50': { value: rt.signed.p50, unit: 'ms', note: `remote.ts, signed lamp, ${TOGGLES} toggles over ws` },
     'remote.roundtrip.signed.p95': { value: rt.signed.p95, unit: 'ms', note: `remote.ts, signed lamp, ${TOGGLES} toggles over ws` },
@@ -41,12 +32,6 @@ export default async function (): Promise<BenchResults> {
     'remote.roundtrip.bare.p50': { value: rt.bare.p50, unit: 'ms', note: 'two bare MQTT.js clients, same run' },
     'remote.roundtrip.bare.p95': { value: rt.bare.p95, unit: 'ms', note: 'two bare MQTT.js clients, same run' },
     'remote.roundtrip.overhead.p95': { value: rt.ours.p95 - rt.bare.p95, unit: 'ms', note: 'ours − bare; goal ≤ 1 ms' },
-    'remote.js.gzip': {
-      value: size.remote / 1024,
-      unit: 'KB',
-      ratio: size.remote / size.peer,
-      note: `÷ mqtt+lit page (${(size.peer / 1024).toFixed(1)} KB); goal ≤ 1.15`,
-    },
   };
 }
 
@@ -164,71 +149,3 @@ function percentiles(values: number[]): Percentiles {
 }
 
 // ---------------------------------------------------------------------------------------------
-
-async function jsSizes(): Promise<{ remote: number; peer: number }> {
-  const remote = await buildAndMeasure({ configFile: path.join(root, 'vite.config.ts') }, 'index.html');
-  const peer = await buildAndMeasure({ configFile: false, plugins: [peerPage()] }, PEER_ID);
-  return { remote, peer };
-}
-
-const PEER_ID = 'virtual:nyala-bench-peer';
-
-/** A page of only mqtt and lit: one element that connects, so neither can be shaken away. */
-function peerPage(): Plugin {
-  return {
-    name: 'nyala-bench-peer',
-    resolveId: (id) => (id === PEER_ID ? `\0${PEER_ID}` : null),
-    load: (id) =>
-      id === `\0${PEER_ID}`
-        ? `import mqtt from 'mqtt';
-           import { LitElement, html } from 'lit';
-           class PeerRemote extends LitElement {
-             static properties = { state: {} };
-             connectedCallback() { super.connectedCallback(); this.client = mqtt.connect(location.search.slice(1)); this.client.on('message', (_t, p) => { this.state = String(p); }); }
-             render() { return html\`<button @click=\${() => this.client.publish('t', 'on', { qos: 1 })}>\${this.state}</button>\`; }
-           }
-           customElements.define('peer-remote', PeerRemote);`
-        : null,
-  };
-}
-
-/**
- * Builds with Vite and sums the gzip size of what the page loads at start: the entry chunk and
- * every chunk it imports statically, following the manifest; dynamic imports are left out.
- */
-async function buildAndMeasure(config: { configFile: string | false; plugins?: Plugin[] }, entry: string): Promise<number> {
-  const outDir = await mkdtemp(path.join(tmpdir(), 'nyala-bench-remote-'));
-  try {
-    await build({
-      root,
-      configFile: config.configFile,
-      plugins: config.plugins,
-      logLevel: 'silent',
-      build: {
-        outDir,
-        emptyOutDir: true,
-        manifest: true,
-        target: 'es2022',
-        ...(entry === PEER_ID ? { rollupOptions: { input: entry } } : {}),
-      },
-    });
-    const manifest = JSON.parse(await readFile(path.join(outDir, '.vite', 'manifest.json'), 'utf8')) as Manifest;
-    const start = Object.entries(manifest).find(([key, chunk]) => chunk.isEntry && (key === entry || key === `\0${entry}` || chunk.src === entry));
-    if (!start) throw new Error(`entry ${entry} not in the manifest: ${Object.keys(manifest).join(', ')}`);
-    const seen = new Set<string>();
-    const visit = (key: string) => {
-      if (seen.has(key)) return;
-      seen.add(key);
-      for (const dep of manifest[key]?.imports ?? []) visit(dep);
-    };
-    visit(start[0]);
-    let total = 0;
-    for (const key of seen) {
-      const file = manifest[key]!.file;
-      if (file.endsWith('.js')) total += gzipSync(await readFile(path.join(outDir, file)), { level: 9 }).length;
-    }
-    return total;
-  } finally {
-    await rm(outDir, { recursive: true, force: true });
-  }
-}

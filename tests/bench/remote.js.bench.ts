@@ -7,8 +7,7 @@
 // page of only mqtt + lit, one element that connects, built and opened the same way.
 // Measurement only: it decides nothing about how the app is split.
 //
-// It sorts after remote.bench.ts, whose older remote.js.gzip (entry and static imports only) this
-// figure replaces in the table.
+// (It replaces the older remote.js.gzip that counted only the entry and its static imports.)
 import { build, type Plugin } from 'vite';
 import { chromium } from '@playwright/test';
 import { createServer, type Server } from 'node:http';
