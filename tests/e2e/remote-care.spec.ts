@@ -137,6 +137,31 @@ test.describe('the remote, when things go wrong', () => {
   });
 });
 
+test.describe('the settings form on a 360 px phone', () => {
+  test.use({ locale: 'en-US', viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+
+  test('the board form (Wi-Fi, broker, name) fits in two screens; the rest waits under Advanced; scan results can be picked', async ({ page, servers }) => {
+    const app = await servers.serve(builds.main);
+    await page.goto(`${app.url}#/remote`);
+    await page.getByRole('button', { name: 'Add a lamp' }).click();
+    // The upload's use of the same form: Wi-Fi and the board's broker endpoint on top, networks seen.
+    await page.evaluate(() => {
+      const view = document.querySelector('nyala-app')?.shadowRoot?.querySelector('nyala-remote-view');
+      const form = view?.shadowRoot?.querySelector('nyala-lamp-settings-form') as (HTMLElement & { purpose: string; networks: string[] }) | null | undefined;
+      if (!form) throw new Error('no settings form');
+      form.purpose = 'board';
+      form.networks = ['Rumah', 'Kantor-2G'];
+    });
+    const form = page.locator('nyala-lamp-settings-form');
+    await expect(form.getByLabel('Network name (SSID)')).toBeVisible();
+    await form.getByRole('group', { name: 'Networks the board sees' }).getByRole('button', { name: 'Kantor-2G' }).click();
+    await expect(form.getByLabel('Network name (SSID)')).toHaveValue('Kantor-2G');
+    await expect(form.getByLabel('Lamp pin (GPIO)')).toBeHidden();
+    const box = await form.boundingBox();
+    expect(box && box.height).toBeLessThanOrEqual(2 * 740);
+  });
+});
+
 test.describe('in Bahasa Indonesia', () => {
   test.use({ locale: 'id-ID' });
 
