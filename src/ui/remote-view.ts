@@ -29,6 +29,11 @@ let noticeForNextView = '';
 /** Which lamp was shown last, across view changes. */
 let lastSelected = '';
 
+/** The lamp the Remote shows when it next opens (the installer's "Open the remote" passes the lamp it just set up). */
+export function showLampNext(key: string): void {
+  lastSelected = key;
+}
+
 /** Offline this long (or never seen here) and the remote says so, with a way to remove it. */
 const LONG_OFFLINE_MS = 24 * 60 * 60 * 1000;
 
