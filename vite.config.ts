@@ -1,6 +1,7 @@
 /// <reference types="vitest/config" />
 import { defineConfig } from 'vite';
 import { VitePWA, type VitePWAOptions } from 'vite-plugin-pwa';
+import { remotePrecache } from './scripts/remote-precache.ts';
 
 // One setting picks where the app lives: "/" for the root, "/<repo>/" for a GitHub Pages project
 // site. `vite build --base /x/` on the command line overrides it; the manifest follows whichever
@@ -24,6 +25,8 @@ const manifest: NonNullable<Exclude<VitePWAOptions['manifest'], false>> = {
   categories: ['utilities'],
 };
 
+const precache = remotePrecache();
+
 export default defineConfig({
   base,
   define: {
@@ -39,6 +42,7 @@ export default defineConfig({
     sourcemap: false,
   },
   plugins: [
+    precache.plugin,
     VitePWA({
       // We register the worker ourselves through workbox-window so the update is always a prompt,
       // never a silent reload (a reload in the middle of a flash would leave the board half-written).
@@ -70,9 +74,17 @@ export default defineConfig({
         globIgnores: ['firmware/**', '**/*.bin'],
         navigateFallback: 'index.html',
         cleanupOutdatedCaches: true,
-        // Chunks of the installer (esptool-js, xterm) are a few hundred KB; keep them precached
-        // so the installer also opens offline.
-        maximumFileSizeToCacheInBytes: 3 * 1024 * 1024,
+        // The Remote's files only (scripts/remote-precache.ts): a phone must not download the
+        // installer. The installer's chunks are cached when first used, so it too opens offline
+        // once it has been opened; their names carry a content hash, so cache-first is safe.
+        manifestTransforms: [precache.manifestTransform],
+        runtimeCaching: [
+          {
+            urlPattern: ({ url, sameOrigin }) => sameOrigin && /\/assets\/[^/]+\.(?:js|css)$/.test(url.pathname),
+            handler: 'CacheFirst',
+            options: { cacheName: 'nyala-installer', expiration: { maxEntries: 80 } },
+          },
+        ],
       },
     }),
   ],

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { builds, outPath, type BuildSpec } from './builds.ts';
@@ -69,6 +69,26 @@ test('the service worker precaches the shell once each, and no firmware image', 
   expect(urls.filter((u) => u?.endsWith('.bin') || u?.startsWith('firmware/'))).toEqual([]);
 });
 
+test('a phone precaches the Remote only: the installer views and esptool-js chunks are left to first use', async () => {
+  const dir = outPath(builds.main);
+  const sw = await readFile(path.join(dir, 'sw.js'), 'utf8');
+  const precached = new Set([...sw.matchAll(/\{url:"([^"]+)",revision:/g)].map((m) => m[1]));
+  const assets = (await readdir(path.join(dir, 'assets'))).filter((f) => f.endsWith('.js')).map((f) => `assets/${f}`);
+  const installer = assets.filter((f) => /\/(install-view|console-view)-/.test(f));
+  expect(installer.length, 'the build has the installer views as chunks of their own').toBe(2);
+  for (const file of installer) expect(precached.has(file), file).toBe(false);
+  // Whatever index.html loads is precached, or the Remote would not open offline.
+  const html = await readFile(path.join(dir, 'index.html'), 'utf8');
+  const entry = [...html.matchAll(/src="\/(assets\/[^"]+\.js)"/g)].map((m) => m[1]);
+  expect(entry.length).toBeGreaterThan(0);
+  for (const file of entry) expect(precached.has(file), file).toBe(true);
+  // esptool-js's chip stubs (one chunk each) are what makes the installer large.
+  const stubs = assets.filter((f) => /\/esp32[a-z0-9-]*-|\/esp8266-/.test(f));
+  expect(stubs.length).toBeGreaterThan(0);
+  for (const file of stubs) expect(precached.has(file), file).toBe(false);
+  expect(sw).toContain('nyala-installer');
+});
+
 test('opens offline after a first visit: the service worker serves it', async ({ page, servers }) => {
   const app = await servers.serve(builds.main);
   await page.goto(`${app.url}#/remote`);
@@ -80,6 +100,23 @@ test('opens offline after a first visit: the service worker serves it', async ({
   await page.reload();
   await expect(heading(page)).toBeVisible();
   await expect(page.getByTestId('build-id')).toContainText('e2e-a');
+});
+
+test('the installer opens offline once it has been opened with the service worker in charge', async ({ page, servers }) => {
+  const app = await servers.serve(builds.main);
+  await page.goto(`${app.url}#/remote`);
+  await swReady(page);
+  // The worker takes charge of the page from its next load; from then on the installer's chunks
+  // are cached as they are fetched.
+  await page.reload();
+  await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+  await page.goto(`${app.url}#/install`);
+  await expect(heading(page)).toBeVisible();
+  await app.stop();
+  await expect(fetch(app.url)).rejects.toThrow();
+  await page.reload();
+  await expect(heading(page)).toBeVisible();
+  await expect(page.locator('nyala-install-view')).toBeAttached();
 });
 
 test('a waiting new version shows the reload prompt, and accepting loads it', async ({ page, servers }) => {
