@@ -127,6 +127,10 @@ export class FlashSession {
     try {
       for (const baud of ladder) {
         const transport = new Transport(port as unknown as ConstructorParameters<typeof Transport>[0]);
+        // esptool-js 0.7 calls trace() in places without checking its own tracing switch
+        // (esploader.js flash size, webserial.js device reference), and trace() always writes to
+        // the console and grows a log in memory: silence it, the person's log is `terminal`.
+        transport.trace = () => undefined;
         const loader = new ESPLoader({ transport, baudrate: baud, romBaudrate: ROM_BAUD, terminal: terminal(opts.onLog) });
         try {
           await guard(opts.signal, startLoader(loader, baud, opts.attempts ?? 7), () => transport.disconnect());
