@@ -1,17 +1,25 @@
 // What the service worker precaches: everything a phone needs for the Remote, and not the
-// installer's chunks (esptool-js and its chip stubs, xterm, the console). A phone never flashes a
+// installer's chunks (esptool-js and its chip stubs, xterm, the console) nor the QR encoder. A phone never flashes a
 // board, yet precaching all of it made a phone download four times what the Remote needs in its
 // first seconds (remote.js.gzip). The installer's chunks are cached the first time they are used
 // (runtimeCaching in vite.config.ts), so the installer works offline once it has been opened.
 //
 // The split is read from the bundle itself, not from file names: every chunk reachable from the
-// entry, by static imports and by dynamic imports other than the installer views', is the
-// Remote's; what is left is the installer's. A chunk both use is reached from the entry, so it
+// entry, by static imports and by dynamic imports other than FIRST_USE_ONLY's, is the Remote's;
+// what is left is cached on first use. A chunk both use is reached from the entry, so it
 // stays precached.
 import type { Plugin } from 'vite';
 
-/** The views only a desktop with a serial port opens. */
-const INSTALLER_VIEWS = [/[\\/]src[\\/]ui[\\/]install-view\.ts$/, /[\\/]src[\\/]ui[\\/]console-view\.ts$/];
+/**
+ * Dynamic imports whose chunks are cached on first use instead: the views only a desktop with a
+ * serial port opens, and the pairing QR code (shown by the device that already has the lamp, to
+ * another one; the QR encoder is a third of what the Remote adds to mqtt + lit).
+ */
+const FIRST_USE_ONLY = [
+  /[\\/]src[\\/]ui[\\/]install-view\.ts$/,
+  /[\\/]src[\\/]ui[\\/]console-view\.ts$/,
+  /[\\/]src[\\/]ui[\\/]pair-qr\.ts$/,
+];
 
 interface ManifestEntry {
   url: string;
@@ -50,7 +58,7 @@ export function remotePrecache(): RemotePrecache {
         chunk.imports.forEach(visit);
         for (const target of chunk.dynamicImports) {
           const facade = chunks.get(target)?.facade ?? '';
-          if (!INSTALLER_VIEWS.some((view) => view.test(facade))) visit(target);
+          if (!FIRST_USE_ONLY.some((lazy) => lazy.test(facade))) visit(target);
         }
       };
       for (const [file, chunk] of chunks) if (chunk.isEntry) visit(file);

@@ -4,6 +4,7 @@ import { install } from './sections/install.ts';
 import { flash, flashErrors } from './sections/flash.ts';
 import { upload, uploadErrors, bootHints } from './sections/upload.ts';
 import { board } from './sections/board.ts';
+import './board-strings.ts';
 import { console_ } from './sections/console.ts';
 import { registerSections } from './index.ts';
 

@@ -86,6 +86,10 @@ test('a phone precaches the Remote only: the installer views and esptool-js chun
   const stubs = assets.filter((f) => /\/esp32[a-z0-9-]*-|\/esp8266-/.test(f));
   expect(stubs.length).toBeGreaterThan(0);
   for (const file of stubs) expect(precached.has(file), file).toBe(false);
+  // The QR encoder is only for the device that shows a pairing code; it too comes on first use.
+  const qr = assets.filter((f) => /\/pair-qr-/.test(f));
+  expect(qr).toHaveLength(1);
+  expect(precached.has(qr[0]!)).toBe(false);
   expect(sw).toContain('nyala-installer');
 });
 
