@@ -2,7 +2,13 @@
 // (part 2: MicroPython; until then an echo application). Part 1 owns the board and calls an
 // app factory when the ROM hands the UART to the application; part 2 implements the factory.
 
-export type ChipName = 'esp8266' | 'esp32';
+export type ChipName = 'esp8266' | 'esp32' | 'esp32c3' | 'esp32s3';
+
+/** What MicroPython (part 2) and the boot text treat alike: every ESP32 variant is 'esp32' to it
+ *  (sys.platform, the filesystem layout); only os.uname().machine and the ROM differ. */
+export function chipFamily(chip: ChipName): 'esp8266' | 'esp32' {
+  return chip === 'esp8266' ? 'esp8266' : 'esp32';
+}
 
 /** A simulated Wi-Fi access point the board's `network.WLAN` can join. */
 export interface AccessPoint {

@@ -32,6 +32,10 @@ export interface BoardCoreOptions {
   /** overrides the modelled SPI_FLASH_MD5 ms per MB (flash.ts) */
   md5MsPerMb?: number;
   onState?: (s: BoardState) => void;
+  /** the host reaches the chip through its own USB-Serial-JTAG (the ROM's reset cause says so) */
+  usbJtag?: boolean;
+  /** every reset, as it starts: into download mode or a normal boot, and why */
+  onBoot?: (download: boolean, cause: ResetCause) => void;
 }
 
 export class BoardCore {
@@ -81,6 +85,7 @@ export class BoardCore {
   boot(download: boolean, cause: ResetCause): void {
     this.hold();
     const gen = this.generation;
+    this.o.onBoot?.(download, cause);
     const run = download ? this.runDownload(gen, cause) : this.runFlashBoot(gen, cause);
     run.catch((e: unknown) => {
       // A reset, unplug or close while it ran: the old generation just stops.
@@ -151,7 +156,7 @@ export class BoardCore {
   private async runDownload(gen: number, cause: ResetCause): Promise<void> {
     this.o.link.boardBaud = this.o.spec.romBaud;
     this.setState('rom-boot');
-    await this.text(gen, downloadBanner(this.o.spec.name, cause));
+    await this.text(gen, downloadBanner(this.o.spec.name, cause, this.o.usbJtag));
     const rom = new RomLoader(this.loaderHost(gen));
     this.loader = rom;
     this.setState('download');
@@ -162,7 +167,7 @@ export class BoardCore {
     const { spec, flash } = this.o;
     this.o.link.boardBaud = spec.romBaud;
     this.setState('rom-boot');
-    await this.text(gen, flashBootBanner(spec.name, cause));
+    await this.text(gen, flashBootBanner(spec.name, cause, this.o.usbJtag));
     const image = checkImage(spec.name, flash.bytes, spec.bootOffset);
     if (!image.ok) {
       this.setState('bricked');

@@ -13,15 +13,22 @@ export interface ChipSpec {
   /** SPI0 register block (esptool SPI_REG_BASE) and the offsets esptool uses */
   spiBase: number;
   spiW0: number;
+  /** esptool SPI_USR2_OFFS: where the command byte of a user command goes */
+  spiUsr2: number;
   uartClkdivReg: number;
   /** crystal MHz and esptool's XTAL_CLK_DIVIDER: clkdiv = xtal × 1e6 × divider ÷ baud */
   xtalMhz: number;
   xtalDivider: number;
   /** ROM banner line and ROM baud for boot messages */
   romBaud: number;
-  /** status bytes at the end of a ROM response (serial-protocol docs: ESP8266 2, ESP32 4) */
+  /** status bytes at the end of a ROM response (serial-protocol docs: ESP8266 2, ESP32 4, later ROMs 2) */
   romStatusLen: 2 | 4;
-  /** USB-UART bridge on the usual dev board, for getInfo() */
+  /**
+   * GET_SECURITY_INFO's chip_id (esptool IMAGE_CHIP_ID), on ROMs that have the command (ESP32-C3,
+   * -S3 and later); esptool and esptool-js detect these chips by it instead of the magic word.
+   */
+  securityChipId?: number;
+  /** the USB ids of the usual dev board's port (a USB-UART bridge, or the chip's own USB), for getInfo() */
   usb: { usbVendorId: number; usbProductId: number };
   defaultMac: string;
 }
@@ -33,6 +40,7 @@ export const CHIPS: Record<ChipName, ChipSpec> = {
     bootOffset: 0x0,
     spiBase: 0x60000200,
     spiW0: 0x40,
+    spiUsr2: 0x24,
     uartClkdivReg: 0x60000014,
     xtalMhz: 26,
     xtalDivider: 2,
@@ -50,6 +58,7 @@ export const CHIPS: Record<ChipName, ChipSpec> = {
     bootOffset: 0x1000,
     spiBase: 0x3ff42000,
     spiW0: 0x80,
+    spiUsr2: 0x24,
     uartClkdivReg: 0x3ff40014,
     xtalMhz: 40,
     xtalDivider: 1,
@@ -60,16 +69,62 @@ export const CHIPS: Record<ChipName, ChipSpec> = {
     // Espressif OUI 24:0A:C4
     defaultMac: '24:0a:c4:3f:9a:2c',
   },
+  // esptool targets/esp32c3.py (esptool-js lib/targets/esp32c3.js): no magic-word detection
+  // (chip id 5 through GET_SECURITY_INFO), eFuse block 1 at 0x60008800 + 0x44, SPI1 at 0x60002000.
+  esp32c3: {
+    name: 'esp32c3',
+    // esptool's CHIP_DETECT_MAGIC_VALUE list for ECO3 (read only by tools that still use it)
+    magic: 0x1b31506f,
+    bootOffset: 0x0,
+    spiBase: 0x60002000,
+    spiW0: 0x58,
+    spiUsr2: 0x20,
+    uartClkdivReg: 0x60000014,
+    xtalMhz: 40,
+    xtalDivider: 1,
+    romBaud: 115200,
+    romStatusLen: 2,
+    securityChipId: 5,
+    // ESP32-C3 boards (ESP32-C3-DevKitM-1's USB port, the SuperMini) use the chip's own
+    // USB-Serial-JTAG: Espressif's vendor id, product 0x1001.
+    usb: { usbVendorId: 0x303a, usbProductId: 0x1001 },
+    // Espressif OUI 34:85:18
+    defaultMac: '34:85:18:3f:9a:2c',
+  },
+  // esptool targets/esp32s3.py: chip id 9, eFuse block 1 at 0x60007000 + 0x44.
+  esp32s3: {
+    name: 'esp32s3',
+    magic: 0x9,
+    bootOffset: 0x0,
+    spiBase: 0x60002000,
+    spiW0: 0x58,
+    spiUsr2: 0x20,
+    uartClkdivReg: 0x60000014,
+    xtalMhz: 40,
+    xtalDivider: 1,
+    romBaud: 115200,
+    romStatusLen: 2,
+    securityChipId: 9,
+    // ESP32-S3-DevKitC-1's "UART" connector: a Silicon Labs CP2102N. Its "USB" connector is the
+    // chip's USB-Serial-JTAG (resetCircuit: 'usb-serial-jtag').
+    usb: { usbVendorId: 0x10c4, usbProductId: 0xea60 },
+    // Espressif OUI F4:12:FA
+    defaultMac: 'f4:12:fa:3f:9a:2c',
+  },
 };
+
+/** GET_SECURITY_INFO's API version on these ROMs (esptool prints it as "eco version"). */
+export const SECURITY_INFO_API_VERSION = 3;
 
 export const CHIP_DETECT_MAGIC_REG_ADDR = 0x40001000;
 const ESP8266_EFUSE_BASE = 0x3ff00050;
 const ESP32_EFUSE_BASE = 0x3ff5a000;
 const ESP32_APB_CTL_DATE = 0x3ff66000 + 0x7c;
+/** eFuse block 1 (MAC, package, revision) of the newer chips: EFUSE_BASE + 0x44 */
+const EFUSE_BLOCK1: Partial<Record<ChipName, number>> = { esp32c3: 0x60008800 + 0x44, esp32s3: 0x60007000 + 0x44 };
 
 // SPI user-command interface (ESP8266/ESP32 TRM "SPI" chapter; esptool run_spiflash_command)
 const SPI_CMD_USR = 1 << 18;
-const SPI_USR2_OFFS = 0x24;
 const SPIFLASH_RDID = 0x9f;
 /** Winbond: manufacturer 0xEF, memory type 0x40 (W25Q series) */
 const JEDEC_MANUFACTURER = 0xef;
@@ -94,6 +149,21 @@ function efuseWords(chip: ChipName, mac: Uint8Array): Map<number, number> {
     words.set(ESP8266_EFUSE_BASE + 4, (m(3) << 8) | m(4));
     words.set(ESP8266_EFUSE_BASE + 8, 0);
     words.set(ESP8266_EFUSE_BASE + 12, (m(0) << 16) | (m(1) << 8) | m(2));
+  } else if (chip === 'esp32c3' || chip === 'esp32s3') {
+    // esptool ESP32C3ROM/ESP32S3ROM.read_mac: block-1 word 0 = MAC bytes 2..5, word 1 bits 15..0 =
+    // MAC bytes 0..1. Word 3 bits 20..18 and word 5 bit 23 make the minor revision, word 5 bits
+    // 25..24 the major one: v0.4 on the C3 (ECO3, what boards sell with), v0.2 on the S3; package 0
+    // (QFN32 / QFN56).
+    const b1 = EFUSE_BLOCK1[chip]!;
+    words.set(b1, ((m(2) << 24) | (m(3) << 16) | (m(4) << 8) | m(5)) >>> 0);
+    words.set(b1 + 4, (m(0) << 8) | m(1));
+    if (chip === 'esp32c3') {
+      words.set(b1 + 12, 4 << 18);
+    } else {
+      words.set(b1 + 12, 2 << 18);
+      // the S3's block-2 version (eFuse BLK_VERSION_MAJOR 1) says the minor is not ECO0's
+      words.set(0x60007000 + 0x5c + 16, 1 << 0);
+    }
   } else {
     // esptool ESP32ROM.read_mac: word1 = MAC bytes 2..5, word2 bits 15..0 = MAC bytes 0..1.
     words.set(ESP32_EFUSE_BASE + 4, ((m(2) << 24) | (m(3) << 16) | (m(4) << 8) | m(5)) >>> 0);
@@ -141,7 +211,7 @@ export class Registers {
   /** The SPI peripheral executes the user command at once and clears SPI_CMD_USR when done. */
   private runSpiUserCommand(): void {
     const base = this.spec.spiBase;
-    const command = (this.regs.get(base + SPI_USR2_OFFS) ?? 0) & 0xff;
+    const command = (this.regs.get(base + this.spec.spiUsr2) ?? 0) & 0xff;
     let w0 = 0;
     if (command === SPIFLASH_RDID) {
       // JEDEC capacity byte is log2(size): 0x13 = 512 KB … 0x16 = 4 MB … 0x18 = 16 MB.

@@ -17,6 +17,8 @@
 // crystal (PLL not started), so its hashing takes twice that. esptool allows 8 s per MB
 // (MD5_TIMEOUT_PER_MB in esptool and esptool-js). The ESP8266 ROM has no MD5 command.
 
+import { chipFamily, type ChipName } from './app.ts';
+
 export const SECTOR_SIZE = 0x1000;
 export const BLOCK_SIZE = 0x10000;
 export const PAGE_SIZE = 0x100;
@@ -30,8 +32,8 @@ export const MD5_MS_PER_MB: Readonly<Record<'esp8266' | 'esp32', { rom?: number;
   esp32: { rom: 200 + 300, stub: 200 + 150 },
 };
 
-export function md5TimeMs(chip: 'esp8266' | 'esp32', loader: 'rom' | 'stub', bytes: number, msPerMb?: number): number {
-  const perMb = msPerMb ?? MD5_MS_PER_MB[chip][loader] ?? MD5_MS_PER_MB[chip].stub;
+export function md5TimeMs(chip: ChipName, loader: 'rom' | 'stub', bytes: number, msPerMb?: number): number {
+  const perMb = msPerMb ?? MD5_MS_PER_MB[chipFamily(chip)][loader] ?? MD5_MS_PER_MB[chipFamily(chip)].stub;
   return (perMb * bytes) / (1024 * 1024);
 }
 

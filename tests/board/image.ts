@@ -30,7 +30,12 @@ export interface ImageSpec {
   sizeFreq?: number;
   /** ESP32: append the SHA-256 (default true) */
   sha?: boolean;
+  /** the extended header's chip id instead of the chip's own (a wrong-chip image) */
+  chipId?: number;
 }
+
+/** The extended header's chip_id (esptool IMAGE_CHIP_ID; ESP-IDF esp_chip_id_t). */
+export const IMAGE_CHIP_ID: Readonly<Record<Exclude<ChipName, 'esp8266'>, number>> = { esp32: 0, esp32c3: 5, esp32s3: 9 };
 
 export function buildImage(spec: ImageSpec): Uint8Array {
   const parts: number[] = [IMAGE_MAGIC, spec.segments.length, spec.flashMode ?? 2, spec.sizeFreq ?? 0x20];
@@ -40,9 +45,10 @@ export function buildImage(spec: ImageSpec): Uint8Array {
   push32(spec.entry);
   const sha = spec.chip !== 'esp8266' && (spec.sha ?? true);
   if (spec.chip !== 'esp8266') {
-    // wp_pin 0xEE (disabled), drive settings 0, chip id 0 (ESP32), min rev 0, min/max rev full
-    // 0 and 0xFFFF, 4 reserved bytes, hash_appended
-    parts.push(0xee, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0, sha ? 1 : 0);
+    // wp_pin 0xEE (disabled), drive settings 0, chip id (u16: ESP32 0, C3 5, S3 9), min rev 0,
+    // min/max rev full 0 and 0xFFFF, 4 reserved bytes, hash_appended
+    const id = spec.chipId ?? IMAGE_CHIP_ID[spec.chip];
+    parts.push(0xee, 0, 0, 0, id & 0xff, id >> 8, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0, sha ? 1 : 0);
   }
   let sum = CHECKSUM_SEED;
   const chunks: Uint8Array[] = [Uint8Array.from(parts)];
@@ -75,7 +81,7 @@ export type ImageCheck =
   | { ok: true; entry: number; segments: Array<{ addr: number; length: number; offset: number }>; checksum: number; length: number }
   | {
       ok: false;
-      reason: 'magic' | 'segments' | 'checksum' | 'sha';
+      reason: 'magic' | 'segments' | 'checksum' | 'sha' | 'chip';
       detail: string;
       header: number;
       /** for 'checksum': what the ROM loaded before it compared */
@@ -96,6 +102,11 @@ export function checkImage(chip: ChipName, flash: Uint8Array, offset: number): I
   let sum = CHECKSUM_SEED;
   const segments: Array<{ addr: number; length: number; offset: number }> = [];
   if (count === 0 || count > 16) return { ok: false, reason: 'segments', detail: `${count} segments`, header };
+  if (chip !== 'esp8266') {
+    // The ROM refuses an image built for another ESP32 variant (its chip id in the extended header).
+    const id = dv.getUint16(offset + 12, true);
+    if (id !== IMAGE_CHIP_ID[chip]) return { ok: false, reason: 'chip', detail: `Invalid chip id. Expected ${IMAGE_CHIP_ID[chip]} read ${id}. Bootloader for which chip?`, header };
+  }
   for (let i = 0; i < count; i++) {
     if (p + 8 > flash.length) return { ok: false, reason: 'segments', detail: 'truncated', header };
     const addr = dv.getUint32(p, true);
@@ -165,19 +176,68 @@ function partitionTable(): Uint8Array {
   return table;
 }
 
+interface Esp32Layout {
+  bootOffset: number;
+  bootEntry: number;
+  /** [load address, length] of the bootloader's segments */
+  bootSegments: Array<[number, number]>;
+  appEntry: number;
+  drom: number;
+  dram: number;
+  iram: number;
+  irom: number;
+}
+
+/**
+ * Where each variant's images load, from the memory maps in esptool's targets (DROM, DRAM, IRAM,
+ * IROM) and the load lines of MicroPython 1.2x boot logs; lengths are shaped alike for all three.
+ */
+const ESP32_LAYOUT: Readonly<Record<Exclude<ChipName, 'esp8266'>, Esp32Layout>> = {
+  esp32: {
+    bootOffset: 0x1000,
+    bootEntry: 0x40080680,
+    bootSegments: [[0x3fff0030, 4540], [0x40078000, 12788], [0x40080400, 4176]],
+    appEntry: 0x40081000,
+    drom: 0x3f400020,
+    dram: 0x3ffb0000,
+    iram: 0x40080000,
+    irom: 0x400d0020,
+  },
+  esp32c3: {
+    bootOffset: 0x0,
+    bootEntry: 0x403cc71c,
+    bootSegments: [[0x3fcd5820, 5904], [0x403cc710, 2064], [0x403ce710, 8932]],
+    appEntry: 0x40380080,
+    drom: 0x3c0c0020,
+    dram: 0x3fc8e000,
+    iram: 0x40380000,
+    irom: 0x42000020,
+  },
+  esp32s3: {
+    bootOffset: 0x0,
+    bootEntry: 0x403c9908,
+    bootSegments: [[0x3fce3818, 1100], [0x403c9700, 2980], [0x403cc700, 8888]],
+    appEntry: 0x40375000,
+    drom: 0x3c0f0020,
+    dram: 0x3fc93000,
+    iram: 0x40374000,
+    irom: 0x42000020,
+  },
+};
+
 /** Image size: a little under 1 MB so it also fits a 1 MB ESP8266. */
 export const TEST_IMAGE_SIZE = 0xf8000;
 
 const cache = new Map<ChipName, Uint8Array>();
 
 /**
- * The shared test firmware for a chip, to be written at the chip's boot offset (ESP8266 0x0,
- * ESP32 0x1000). The ROM boots it; the board then runs its application (part 2: MicroPython).
+ * The shared test firmware for a chip, to be written at the chip's boot offset (ESP8266, ESP32-C3
+ * and ESP32-S3 0x0, ESP32 0x1000). The ROM boots it; the board then runs its application (part 2: MicroPython).
  */
 export function testImage(chip: ChipName): Uint8Array {
   const hit = cache.get(chip);
   if (hit) return hit;
-  const rand = mulberry32(chip === 'esp8266' ? 0x8266 : 0x32);
+  const rand = mulberry32({ esp8266: 0x8266, esp32: 0x32, esp32c3: 0x32c3, esp32s3: 0x32053 }[chip]);
   const out = new Uint8Array(TEST_IMAGE_SIZE).fill(0xff);
   if (chip === 'esp8266') {
     // MicroPython's esp8266 firmware: a ROM-loaded image of IRAM/DRAM segments, then the
@@ -195,32 +255,30 @@ export function testImage(chip: ChipName): Uint8Array {
     out.set(head, 0);
     out.set(codeLike(rand, TEST_IMAGE_SIZE - 0x9000), 0x9000);
   } else {
-    // MicroPython's esp32 firmware.bin starts at flash 0x1000: the second-stage bootloader, the
-    // partition table at 0x8000 and the application at 0x10000 (file offsets 0x0, 0x7000, 0xF000).
+    // MicroPython's esp32 firmware.bin starts at the boot offset (ESP32 0x1000, C3/S3 0x0): the
+    // second-stage bootloader, the partition table at flash 0x8000 and the application at 0x10000.
+    const L = ESP32_LAYOUT[chip];
     const boot = buildImage({
       chip,
-      entry: 0x40080680,
-      segments: [
-        { addr: 0x3fff0030, data: codeLike(rand, 4540) },
-        { addr: 0x40078000, data: codeLike(rand, 12788) },
-        { addr: 0x40080400, data: codeLike(rand, 4176) },
-      ],
+      entry: L.bootEntry,
+      segments: L.bootSegments.map(([addr, len]) => ({ addr, data: codeLike(rand, len) })),
     });
     out.set(boot, 0);
-    out.set(partitionTable(), 0x7000);
-    const appRoom = TEST_IMAGE_SIZE - 0xf000 - 0x100;
+    out.set(partitionTable(), 0x8000 - L.bootOffset);
+    const appAt = 0x10000 - L.bootOffset;
+    const appRoom = TEST_IMAGE_SIZE - appAt - 0x100;
     const drom = Math.floor(appRoom * 0.3) & ~3;
     const app = buildImage({
       chip,
-      entry: 0x40081000,
+      entry: L.appEntry,
       segments: [
-        { addr: 0x3f400020, data: codeLike(rand, drom) },
-        { addr: 0x3ffb0000, data: codeLike(rand, 0x3000) },
-        { addr: 0x40080000, data: codeLike(rand, 0x10000) },
-        { addr: 0x400d0020, data: codeLike(rand, appRoom - drom - 0x13000 - 0x40) },
+        { addr: L.drom, data: codeLike(rand, drom) },
+        { addr: L.dram, data: codeLike(rand, 0x3000) },
+        { addr: L.iram, data: codeLike(rand, 0x10000) },
+        { addr: L.irom, data: codeLike(rand, appRoom - drom - 0x13000 - 0x40) },
       ],
     });
-    out.set(app, 0xf000);
+    out.set(app, appAt);
   }
   cache.set(chip, out);
   return out;

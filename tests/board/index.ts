@@ -31,8 +31,18 @@ export interface BoardOptions {
   rawPaste?: boolean;
   /** false = no DTR/RTS circuit (a bare module: only board.reset() resets it); default true */
   autoReset?: boolean;
-  /** which circuit turns DTR/RTS into EN/IO0 when autoReset; default two-transistor (USB-UART) */
+  /**
+   * which circuit turns DTR/RTS into EN/IO0 when autoReset: two-transistor (a USB-UART bridge) or
+   * the chip's own USB-Serial-JTAG (port 303a:1001). Default: the chip's usual board (ESP32-C3
+   * usb-serial-jtag, the others two-transistor; an ESP32-S3 takes either).
+   */
   resetCircuit?: Exclude<ResetCircuit, 'none'>;
+  /**
+   * The USB device goes away with a reset that boots the firmware and comes back as a new port
+   * (`board.port` changes, `board.usb` fires `port`). Default: on for an ESP32-C3 or -S3 on its
+   * USB-Serial-JTAG, off otherwise (the ESP32 wired as USB-Serial-JTAG keeps its port).
+   */
+  renumerate?: boolean;
   /** above this baud the link garbles (a cheap USB-UART or long wires); default 2 000 000 */
   maxBaud?: number;
   /** 1 = real time; 0.05 = twenty times faster (line and flash timings scale alike); default 1 */
@@ -77,12 +87,22 @@ export interface GpioHandle {
   waitFor(pin: number, level: 0 | 1, timeoutMs?: number): Promise<void>;
 }
 
+/** Board time from a USB device's reset to its new port being there (host enumeration). */
+export const USB_ENUMERATION_MS = 600;
+
 export interface Board {
   readonly chip: ChipName;
   readonly mac: Uint8Array;
   readonly options: Readonly<Required<Pick<BoardOptions, 'timeScale' | 'maxBaud' | 'autoReset' | 'rawPaste'>>>;
-  /** Web-Serial-shaped port: `new Transport(board.port)` works unchanged */
+  /**
+   * Web-Serial-shaped port: `new Transport(board.port)` works unchanged. On a re-enumerating
+   * native-USB board this is the port of the moment: after a reset a new object.
+   */
   readonly port: VirtualSerialPort;
+  /** fires `port` (an Event with `.port`) when a re-enumerated port appears */
+  readonly usb: EventTarget;
+  /** Resolves with the next port that appears after a re-enumeration (rejects after timeoutMs). */
+  nextPort(timeoutMs?: number): Promise<VirtualSerialPort>;
   readonly flash: FlashHandle;
   readonly gpio: GpioHandle;
   readonly faults: FaultHandle;
@@ -96,6 +116,14 @@ export interface Board {
   readonly baud: number;
   /** Power off for good: stops the application and timers. */
   close(): Promise<void>;
+}
+
+const USB_SERIAL_JTAG = { usbVendorId: 0x303a, usbProductId: 0x1001 };
+/** A USB-UART bridge for a chip whose usual board is on its own USB (CP2102N). */
+const BRIDGE = { usbVendorId: 0x10c4, usbProductId: 0xea60 };
+
+function defaultCircuit(usb: { usbVendorId: number }): Exclude<ResetCircuit, 'none'> {
+  return usb.usbVendorId === USB_SERIAL_JTAG.usbVendorId ? 'usb-serial-jtag' : 'two-transistor';
 }
 
 export function parseFlashSize(v: number | string | undefined): number {
@@ -116,7 +144,11 @@ export function createBoard(options: BoardOptions): Board {
   const mac = parseMac(options.mac ?? spec.defaultMac);
   const flash = new NorFlash(parseFlashSize(options.flashSize));
   if (options.flashImage) flash.bytes.set(options.flashImage.subarray(0, flash.size), 0);
-  const link = new Link({ timeScale, maxBaud });
+  const kind = options.resetCircuit ?? defaultCircuit(spec.usb);
+  // A chip on its own USB-Serial-JTAG (C3, S3) talks USB: no baud, whole packets. The ESP32 wired
+  // as USB-Serial-JTAG is a stand-in for the reset sequence only and keeps its UART.
+  const nativeUsb = autoReset && kind === 'usb-serial-jtag' && spec.securityChipId !== undefined;
+  const link = new Link({ timeScale, maxBaud, ...(nativeUsb ? { usb: true } : {}) });
   const regs = new Registers(spec, mac, flash.size, () => link.boardBaud);
   const core = new BoardCore({
     spec,
@@ -129,10 +161,20 @@ export function createBoard(options: BoardOptions): Board {
     rawPaste,
     ...(options.md5MsPerMb !== undefined ? { md5MsPerMb: options.md5MsPerMb } : {}),
     ...(options.app ? { app: options.app } : {}),
+    usbJtag: autoReset && (options.resetCircuit ?? defaultCircuit(spec.usb)) === 'usb-serial-jtag',
+    onBoot: (download, cause) => {
+      // The chip's USB-Serial-JTAG re-enumerates when the chip resets into its firmware (by the
+      // USB's own reset signals, a software reset or the ROM's reboot); entering download mode
+      // keeps it, so esptool goes on on the same port.
+      if (renumerate && !download && (cause === 'external' || cause === 'software')) reenumerate();
+    },
   });
-  const circuit = new AutoReset(autoReset ? (options.resetCircuit ?? 'two-transistor') : 'none');
+  const circuit = new AutoReset(autoReset ? kind : 'none');
+  const renumerate = options.renumerate ?? nativeUsb;
   let en = true;
   let closed = false;
+  const usb = new EventTarget();
+  let usbGeneration = 0;
 
   const onSignals = (dtr: boolean, rts: boolean): void => {
     if (closed) return;
@@ -148,8 +190,26 @@ export function createBoard(options: BoardOptions): Board {
     }
   };
 
-  const info = options.resetCircuit === 'usb-serial-jtag' ? { usbVendorId: 0x303a, usbProductId: 0x1001 } : spec.usb;
-  const port = new VirtualSerialPort({ link, info, signals: onSignals });
+  const info = autoReset && kind === 'usb-serial-jtag' ? USB_SERIAL_JTAG : kind === 'two-transistor' && spec.usb.usbVendorId === USB_SERIAL_JTAG.usbVendorId ? BRIDGE : spec.usb;
+  let port = new VirtualSerialPort({ link, info, signals: onSignals });
+
+  function reenumerate(): void {
+    const old = port;
+    if (!old.connected) return;
+    const generation = ++usbGeneration;
+    // After the caller's setSignals has resolved, as a device drops off the bus.
+    queueMicrotask(() => {
+      if (closed || old !== port) return;
+      circuit.apply({ dtr: false, rts: false });
+      old.vanish();
+      setTimeout(() => {
+        if (closed || generation !== usbGeneration) return;
+        port = new VirtualSerialPort({ link, info, signals: onSignals });
+        const ev = Object.assign(new Event('port'), { port });
+        usb.dispatchEvent(ev);
+      }, USB_ENUMERATION_MS * timeScale);
+    });
+  }
 
   // Power on.
   core.boot(false, 'power-on');
@@ -158,7 +218,16 @@ export function createBoard(options: BoardOptions): Board {
     chip: spec.name,
     mac,
     options: { timeScale, maxBaud, autoReset, rawPaste },
-    port,
+    get port() {
+      return port;
+    },
+    usb,
+    nextPort: (timeoutMs = 10_000) =>
+      within(
+        timeoutMs,
+        new Promise<VirtualSerialPort>((resolve) => usb.addEventListener('port', (e) => resolve((e as Event & { port: VirtualSerialPort }).port), { once: true })),
+        'a re-enumerated port',
+      ),
     flash: {
       size: flash.size,
       bytes: flash.bytes,
@@ -204,6 +273,7 @@ export function createBoard(options: BoardOptions): Board {
     },
     close: async () => {
       closed = true;
+      usbGeneration++;
       core.hold('off');
       link.toBoard.kill(new Error('board closed'));
       link.toHost.kill(new Error('board closed'));

@@ -33,6 +33,10 @@ interface Chunk {
   delivered: number;
 }
 
+/** USB full-speed bulk packet size, and about 1 MB/s of payload through CDC. */
+export const USB_PACKET = 64;
+const USB_BYTE_MS = 0.001;
+
 export class LinkUnpluggedError extends Error {
   constructor() {
     super('The device has been lost.');
@@ -67,6 +71,8 @@ export class Wire {
       deliver: (bytes: Uint8Array, txBaud: number) => void;
       /** the receiver may adopt the sender's baud (ROM autobaud) */
       autobaud?: (txBaud: number) => void;
+      /** USB (the chip's own USB-Serial-JTAG): no baud, bytes arrive in whole bulk packets */
+      usb?: boolean;
     },
   ) {}
 
@@ -90,7 +96,7 @@ export class Wire {
 
   private enqueue(bytes: Uint8Array, txBaud: number): void {
     const now = performance.now();
-    const byteMs = (10_000 / txBaud) * this.opts.timeScale;
+    const byteMs = (this.opts.usb ? USB_BYTE_MS : 10_000 / txBaud) * this.opts.timeScale;
     const start = Math.max(now, this.lineFreeAt);
     this.lineFreeAt = start + byteMs * bytes.length;
     this.chunks.push({ bytes, txBaud, start, byteMs, delivered: 0 });
@@ -104,7 +110,8 @@ export class Wire {
     if (!head) return;
     const mismatch = this.mismatched(head);
     // A garbled chunk is decoded whole; a clean one byte by byte as bytes complete.
-    const dueAt = mismatch ? head.start + head.byteMs * head.bytes.length : head.start + head.byteMs * (head.delivered + 1);
+    const next = this.opts.usb ? Math.min(head.bytes.length, (Math.floor(head.delivered / USB_PACKET) + 1) * USB_PACKET) : head.delivered + 1;
+    const dueAt = mismatch ? head.start + head.byteMs * head.bytes.length : head.start + head.byteMs * next;
     const wait = Math.max(0, dueAt - performance.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
@@ -113,6 +120,8 @@ export class Wire {
   }
 
   private mismatched(c: Chunk): boolean {
+    // USB CDC has no line: the baud both ends set means nothing.
+    if (this.opts.usb) return false;
     const rx = this.opts.rxBaud();
     return !baudsAgree(c.txBaud, rx) || c.txBaud > this.opts.maxBaud || rx > this.opts.maxBaud;
   }
@@ -124,7 +133,9 @@ export class Wire {
       const c = this.chunks[0]!;
       if (this.opts.autobaud && c.delivered === 0) this.opts.autobaud(c.txBaud);
       const mismatch = this.mismatched(c);
-      const done = Math.min(c.bytes.length, Math.floor((now - c.start) / c.byteMs + 1e-9));
+      let done = Math.min(c.bytes.length, Math.floor((now - c.start) / c.byteMs + 1e-9));
+      // A USB device hands over whole bulk packets (64 bytes, or what was left of the write).
+      if (this.opts.usb && done < c.bytes.length) done = Math.floor(done / USB_PACKET) * USB_PACKET;
       if (mismatch) {
         if (done < c.bytes.length) break;
         const rest = c.bytes.subarray(c.delivered);
@@ -248,6 +259,8 @@ export interface LinkOptions {
   hostTxCapacity?: number;
   /** Board UART TX FIFO, bytes (128 on ESP8266 and ESP32, per their TRMs). */
   boardTxCapacity?: number;
+  /** the chip's own USB instead of a UART: no baud, whole packets (Wire `usb`) */
+  usb?: boolean;
 }
 
 /** The whole cable: both wires and both ends' bauds and the host's modem lines. */
@@ -273,6 +286,7 @@ export class Link {
         if (this.boardAutobaud) this.boardBaud = tx;
       },
       deliver: (bytes) => this.boardRx(bytes),
+      ...(opts.usb ? { usb: true } : {}),
     });
     this.toHost = new Wire({
       capacity: opts.boardTxCapacity ?? 128,
@@ -283,6 +297,7 @@ export class Link {
         // With the port closed nobody reads; the bridge drops what arrives.
         if (this.hostOpen) this.hostRx(bytes);
       },
+      ...(opts.usb ? { usb: true } : {}),
     });
   }
 

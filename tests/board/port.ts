@@ -183,6 +183,32 @@ export class VirtualSerialPort extends EventTarget {
     this.dispatchEvent(ev);
   }
 
+  /**
+   * Espressif's native USB re-enumerating: this port object is gone for good (its streams error,
+   * `disconnect` fires) while the chip runs on; the board makes a new port for the new device.
+   */
+  vanish(): void {
+    if (this.gone) return;
+    this.gone = true;
+    const err = lost();
+    this.readController?.error(err);
+    this.writeController?.error(err);
+    const link = this.hooks.link;
+    link.hostOpen = false;
+    link.toBoard.flush();
+    link.toHost.flush();
+    this.isOpen = false;
+    this.readableStream = null;
+    this.writableStream = null;
+    this.readController = null;
+    this.writeController = null;
+    this.dtr = false;
+    this.rts = false;
+    const ev = new Event('disconnect');
+    this.ondisconnect?.(ev);
+    this.dispatchEvent(ev);
+  }
+
   replug(): void {
     if (!this.gone) return;
     this.gone = false;

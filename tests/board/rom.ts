@@ -4,7 +4,8 @@
 // the rest @stub_function_only / ESP32ROM-only): the ESP8266 ROM has FLASH_BEGIN/DATA/END,
 // MEM_BEGIN/DATA/END, SYNC, WRITE_REG, READ_REG; the ESP32 ROM adds SPI_SET_PARAMS, SPI_ATTACH,
 // CHANGE_BAUDRATE, FLASH_DEFL_BEGIN/DATA/END and SPI_FLASH_MD5. Neither has GET_SECURITY_INFO or
-// the 0xD0… stub commands.
+// the 0xD0… stub commands; the ESP32-C3 and -S3 ROMs have GET_SECURITY_INFO, whose 20-byte answer
+// (flags, flash_crypt_cnt, 7 key purposes, chip_id, api_version) is how esptool tells them apart.
 //
 // An unknown command gets the "invalid message" answer (status 1, error 0x05) eight times, in a
 // response whose command byte is not the request's: esptool's loader.py recognises an unsupported
@@ -12,17 +13,22 @@
 // sent 8 times and has 14 bytes length including delimiter 0xC0 bytes").
 import { createHash } from 'node:crypto';
 import type { ChipName } from './app.ts';
+import { SECURITY_INFO_API_VERSION } from './chip.ts';
 import { SECTOR_SIZE } from './flash.ts';
 import { StreamInflater } from './inflater.ts';
 import { FrameLoop, type LoaderHost } from './loader.ts';
 import { Op, ROM_SYNC_VALUE, RomError, SYNC_PAYLOAD, checksum, parseCommand, response, u32, type Command } from './protocol.ts';
 
+const ESP32_ROM_COMMANDS = [
+  Op.FLASH_BEGIN, Op.FLASH_DATA, Op.FLASH_END, Op.MEM_BEGIN, Op.MEM_END, Op.MEM_DATA, Op.SYNC, Op.WRITE_REG, Op.READ_REG,
+  Op.SPI_SET_PARAMS, Op.SPI_ATTACH, Op.CHANGE_BAUDRATE, Op.FLASH_DEFL_BEGIN, Op.FLASH_DEFL_DATA, Op.FLASH_DEFL_END, Op.SPI_FLASH_MD5,
+];
 const ROM_COMMANDS: Record<ChipName, ReadonlySet<number>> = {
   esp8266: new Set([Op.FLASH_BEGIN, Op.FLASH_DATA, Op.FLASH_END, Op.MEM_BEGIN, Op.MEM_END, Op.MEM_DATA, Op.SYNC, Op.WRITE_REG, Op.READ_REG]),
-  esp32: new Set([
-    Op.FLASH_BEGIN, Op.FLASH_DATA, Op.FLASH_END, Op.MEM_BEGIN, Op.MEM_END, Op.MEM_DATA, Op.SYNC, Op.WRITE_REG, Op.READ_REG,
-    Op.SPI_SET_PARAMS, Op.SPI_ATTACH, Op.CHANGE_BAUDRATE, Op.FLASH_DEFL_BEGIN, Op.FLASH_DEFL_DATA, Op.FLASH_DEFL_END, Op.SPI_FLASH_MD5,
-  ]),
+  esp32: new Set(ESP32_ROM_COMMANDS),
+  // The ESP32-C3 and -S3 ROMs add GET_SECURITY_INFO (docs: "supported by ESP32-S2 and later").
+  esp32c3: new Set([...ESP32_ROM_COMMANDS, Op.GET_SECURITY_INFO]),
+  esp32s3: new Set([...ESP32_ROM_COMMANDS, Op.GET_SECURITY_INFO]),
 };
 
 const UNSUPPORTED_REPEATS = 8;
@@ -121,6 +127,15 @@ export class RomLoader extends FrameLoop {
       case Op.SPI_ATTACH:
       case Op.SPI_SET_PARAMS:
         return this.ok(op);
+      case Op.GET_SECURITY_INFO: {
+        if (data.length !== 0) return this.fail(op, RomError.INVALID_MESSAGE);
+        // No secure boot, no flash encryption, no key purposes: a board as it is sold.
+        const body = new Uint8Array(20);
+        const dv = new DataView(body.buffer);
+        dv.setUint32(12, this.host.spec.securityChipId ?? 0, true);
+        dv.setUint32(16, SECURITY_INFO_API_VERSION, true);
+        return this.ok(op, body);
+      }
       case Op.CHANGE_BAUDRATE: {
         if (data.length !== 8) return this.fail(op, RomError.INVALID_MESSAGE);
         await this.ok(op);

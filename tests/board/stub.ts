@@ -7,9 +7,11 @@
 // - erase is just in time, sector by sector, skipping sectors that read blank until the first
 //   dirty one, then 64 KB blocks where aligned;
 // - SYNC is answered eight times with value 0; READ_FLASH keeps one packet in flight and ends with
-//   the MD5 of what it sent; GET_SECURITY_INFO is not implemented on ESP8266 and ESP32.
+//   the MD5 of what it sent; GET_SECURITY_INFO is not implemented on ESP8266 and ESP32
+//   (on ESP32-C3 and -S3 it is the ROM's answer).
 import { createHash } from 'node:crypto';
 import { BLOCK_SIZE, SECTOR_ERASE_MS, BLOCK_ERASE_MS, SECTOR_SIZE } from './flash.ts';
+import { SECURITY_INFO_API_VERSION } from './chip.ts';
 import { StreamInflater } from './inflater.ts';
 import { FrameLoop, type LoaderHost } from './loader.ts';
 import { OHAI, Op, StubCode, checksum, parseCommand, response, u32, type Command } from './protocol.ts';
@@ -142,9 +144,18 @@ export class StubLoader extends FrameLoop {
         const md5 = createHash('md5').update(h.flash.read(addr, size)).digest();
         return { code: StubCode.SUCCESS, body: new Uint8Array(md5) };
       }
-      case Op.GET_SECURITY_INFO:
-        // stub_lib_get_security_info answers NOT_SUPPORTED on ESP8266 and ESP32
-        return { code: data.length === 0 ? StubCode.CMD_NOT_IMPLEMENTED : StubCode.BAD_DATA_LEN };
+      case Op.GET_SECURITY_INFO: {
+        if (data.length !== 0) return { code: StubCode.BAD_DATA_LEN };
+        // stub_lib_get_security_info answers NOT_SUPPORTED on ESP8266 and ESP32; on the newer chips
+        // it asks the ROM, which gives the same 20 bytes as without the stub.
+        const chipId = h.spec.securityChipId;
+        if (chipId === undefined) return { code: StubCode.CMD_NOT_IMPLEMENTED };
+        const body = new Uint8Array(20);
+        const dv = new DataView(body.buffer);
+        dv.setUint32(12, chipId, true);
+        dv.setUint32(16, SECURITY_INFO_API_VERSION, true);
+        return { code: StubCode.SUCCESS, body };
+      }
       case Op.READ_FLASH:
         if (data.length !== 16) return { code: StubCode.BAD_DATA_LEN };
         return { code: StubCode.SUCCESS, post: () => this.readFlash(u32(data, 0), u32(data, 1), u32(data, 2)) };

@@ -10,7 +10,19 @@ import * as net from 'node:net';
 import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { BoardApp, BoardAppContext, BoardAppFactory, ChipName } from '../app.ts';
+import { chipFamily, type BoardApp, type BoardAppContext, type BoardAppFactory, type ChipName } from '../app.ts';
+
+/**
+ * os.uname().machine of MicroPython's generic boards: MICROPY_HW_BOARD_NAME " with "
+ * MICROPY_HW_MCU_NAME (boards/ESP8266_GENERIC, ESP32_GENERIC, ESP32_GENERIC_C3 "ESP32C3 module",
+ * ESP32_GENERIC_S3 "Generic ESP32S3 module"); the REPL banner ends with it.
+ */
+export const MACHINE: Readonly<Record<ChipName, string>> = {
+  esp8266: 'ESP module with ESP8266',
+  esp32: 'Generic ESP32 module with ESP32',
+  esp32c3: 'ESP32C3 module with ESP32C3',
+  esp32s3: 'Generic ESP32S3 module with ESP32S3',
+};
 import { CTL, RPC_CAP, RX_CAP } from './layout.mjs';
 import * as ffs from './flashfs.mjs';
 import type { FsKind } from './flashfs.mjs';
@@ -174,7 +186,7 @@ export class MicroPythonApp implements BoardApp {
     if (!(ctx.flash.buffer instanceof SharedArrayBuffer)) {
       throw new Error('the virtual board must give MicroPython its flash on a SharedArrayBuffer');
     }
-    Atomics.store(this.ctl, CTL.RX_LIMIT, RX_BUFFER_BYTES[ctx.chip]);
+    Atomics.store(this.ctl, CTL.RX_LIMIT, RX_BUFFER_BYTES[chipFamily(ctx.chip)]);
   }
 
   /** Arms the power-cut hook for the next rename onto an existing file. */
@@ -203,7 +215,10 @@ export class MicroPythonApp implements BoardApp {
       flash: this.ctx.flash.buffer,
       flashOffset: this.ctx.flash.byteOffset,
       flashLength: this.ctx.flash.byteLength,
-      chip: this.ctx.chip,
+      // MicroPython's esp32 port runs every ESP32 variant: sys.platform 'esp32', the same layout;
+      // os.uname().machine names the board and the chip.
+      chip: chipFamily(this.ctx.chip),
+      machine: MACHINE[this.ctx.chip],
       mac: Array.from(this.ctx.mac),
       timeScale: this.ctx.timeScale,
       rawPaste: this.ctx.rawPaste,

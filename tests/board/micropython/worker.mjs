@@ -57,7 +57,7 @@ const log = (...args) => post({ t: 'log', text: args.map((a) => (a instanceof Er
 const E = { ENOENT: 2, EIO: 5, EBADF: 9, EAGAIN: 11, EACCES: 13, EEXIST: 17, ENODEV: 19, ENOTDIR: 20,
   EISDIR: 21, EINVAL: 22, ENOSPC: 28, ENOTEMPTY: 39, ENOTCONN: 107, ETIMEDOUT: 110, EHOSTUNREACH: 113, EINTR: 4 };
 
-const MACHINE = wd.chip === 'esp8266' ? 'ESP module with ESP8266' : 'Generic ESP32 module with ESP32';
+const MACHINE = wd.machine ?? (wd.chip === 'esp8266' ? 'ESP module with ESP8266' : 'Generic ESP32 module with ESP32');
 // The official v1.27.0 release build; the npm interpreter was built a day later.
 const BANNER = `MicroPython v1.27.0 on 2025-12-09; ${MACHINE}`;
 const WASM_BANNER_TAIL = '2025-12-10; JS with Emscripten';
