@@ -3,7 +3,9 @@ import { CliError, parseCliArgs } from './cli-args.ts';
 
 describe('npm run board arguments', () => {
   it('reads every option, with the defaults for those not given', () => {
-    expect(parseCliArgs(['--rfc2217', '4000'])).toEqual({ chip: 'esp8266', rfc2217: 4000, accessPoints: [], micropython: false });
+    expect(parseCliArgs(['--rfc2217', '4000'])).toEqual({ chip: 'esp8266', rfc2217: 4000, accessPoints: [], micropython: false, nativeUsb: false });
+    expect(parseCliArgs(['--rfc2217', '0', '--chip', 'esp32c3'])).toMatchObject({ chip: 'esp32c3', nativeUsb: false });
+    expect(parseCliArgs(['--rfc2217', '0', '--chip', 'esp32s3', '--native-usb'])).toMatchObject({ chip: 'esp32s3', nativeUsb: true });
     expect(
       parseCliArgs([
         '--chip', 'esp32', '--rfc2217', '0', '--flash-size', '16MB', '--flash-file', 'fw.bin@0x1000',
@@ -21,6 +23,7 @@ describe('npm run board arguments', () => {
         { ssid: 'Open', password: '' },
       ],
       micropython: true,
+      nativeUsb: false,
     });
   });
 
@@ -28,7 +31,8 @@ describe('npm run board arguments', () => {
     [[], /--rfc2217 PORT is required/],
     [['--rfc2217', '70000'], /TCP port/],
     [['--rfc2217', 'x'], /TCP port/],
-    [['--rfc2217', '0', '--chip', 'esp8285'], /esp8266 or esp32/],
+    [['--rfc2217', '0', '--chip', 'esp8285'], /esp8266, esp32, esp32c3 or esp32s3/],
+    [['--rfc2217', '0', '--chip', 'esp32', '--native-usb'], /--native-usb is for --chip esp32s3/],
     [['--rfc2217', '0', '--flash-size', '4 gigs'], /4MB or 512KB/],
     [['--rfc2217', '0', '--mac', 'nope'], /aa:bb:cc:dd:ee:ff/],
     [['--rfc2217', '0', '--wifi', ':secret'], /SSID/],

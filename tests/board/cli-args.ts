@@ -6,7 +6,11 @@ import type { AccessPoint, ChipName } from './app.ts';
 
 export const USAGE = `usage: npm run board -- --rfc2217 PORT [options]
   --rfc2217 PORT        serve the board's serial port over RFC 2217 on 127.0.0.1:PORT (0 = any free port)
-  --chip esp8266|esp32  default esp8266
+  --chip esp8266|esp32|esp32c3|esp32s3
+                        default esp8266; an ESP32-C3 is on its own USB-Serial-JTAG (reset by
+                        esptool's --before usb_reset sequence, a new port after a hard reset),
+                        an ESP32-S3 on a USB-UART bridge unless --native-usb
+  --native-usb          ESP32-S3: its own USB-Serial-JTAG instead of the bridge
   --flash-size SIZE     512KB … 16MB, default 4MB
   --flash-file FILE[@OFFSET]
                         flash contents at power-on, placed at OFFSET (default 0; e.g. @0x1000)
@@ -24,6 +28,8 @@ export interface CliOptions {
   mac?: string;
   accessPoints: AccessPoint[];
   micropython: boolean;
+  /** ESP32-S3 on its own USB-Serial-JTAG */
+  nativeUsb: boolean;
 }
 
 export class CliError extends Error {}
@@ -43,6 +49,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
         mac: { type: 'string' },
         wifi: { type: 'string', multiple: true },
         micropython: { type: 'boolean', default: false },
+        'native-usb': { type: 'boolean', default: false },
       },
     }));
   } catch (error) {
@@ -50,13 +57,16 @@ export function parseCliArgs(argv: string[]): CliOptions {
   }
 
   const chip = values.chip;
-  if (chip !== 'esp8266' && chip !== 'esp32') throw new CliError(`--chip must be esp8266 or esp32, not ${chip}`);
+  if (chip !== 'esp8266' && chip !== 'esp32' && chip !== 'esp32c3' && chip !== 'esp32s3') {
+    throw new CliError(`--chip must be esp8266, esp32, esp32c3 or esp32s3, not ${chip}`);
+  }
+  if (values['native-usb'] && chip !== 'esp32s3') throw new CliError('--native-usb is for --chip esp32s3 (an ESP32-C3 is always on its own USB)');
 
   if (values.rfc2217 === undefined) throw new CliError('--rfc2217 PORT is required (0 picks a free port)');
   const rfc2217 = Number(values.rfc2217);
   if (!/^\d+$/.test(values.rfc2217) || rfc2217 > 65535) throw new CliError(`--rfc2217 must be a TCP port 0…65535, not ${values.rfc2217}`);
 
-  const options: CliOptions = { chip, rfc2217, accessPoints: [], micropython: values.micropython };
+  const options: CliOptions = { chip, rfc2217, accessPoints: [], micropython: values.micropython, nativeUsb: values['native-usb'] };
   if (values['flash-size'] !== undefined) {
     if (!/^\d+\s*(KB|MB)$/i.test(values['flash-size'])) throw new CliError(`--flash-size must look like 4MB or 512KB, not ${values['flash-size']}`);
     options.flashSize = values['flash-size'];

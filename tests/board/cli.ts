@@ -8,6 +8,7 @@ import { CliError, USAGE, parseCliArgs, type CliOptions } from './cli-args.ts';
 import { CHIPS } from './chip.ts';
 import { createBoard, parseFlashSize, testImage, type BoardOptions } from './index.ts';
 import { micropythonApp } from './micropython/index.ts';
+import { followPort } from './follow-port.ts';
 import { startRfc2217Server } from './rfc2217.ts';
 
 /** How long a clean shutdown may take before the process gives up on it. */
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
   const boardOptions: BoardOptions = { chip: options.chip, timeScale: 1, accessPoints: options.accessPoints };
   if (options.flashSize !== undefined) boardOptions.flashSize = options.flashSize;
   if (options.mac !== undefined) boardOptions.mac = options.mac;
+  if (options.nativeUsb) boardOptions.resetCircuit = 'usb-serial-jtag';
   const image = await flashImage(options);
   if (image !== undefined) boardOptions.flashImage = image;
   // What a valid image runs: MicroPython (virtual board part 2) or the echo application.
@@ -58,7 +60,8 @@ async function main(): Promise<void> {
   const board = createBoard(boardOptions);
 
   const server = await startRfc2217Server({
-    port: board.port,
+    // An ESP32-C3 on its USB-Serial-JTAG comes back as a new port after a reset: serve that one.
+    port: followPort(board),
     tcpPort: options.rfc2217,
     signature: `Nyala virtual ${options.chip}`,
     onError: (error) => process.stderr.write(`board: client dropped: ${String(error)}\n`),

@@ -298,3 +298,38 @@ function refused(port: number): Promise<boolean> {
     socket.once('error', () => resolve(true));
   });
 }
+
+describe('npm run board -- --chip esp32c3: its USB-Serial-JTAG through RFC 2217', () => {
+  beforeAll(() => requirePyserial());
+
+  it("esptool's USB-JTAG reset reaches the ROM, which names the chip; after the hard reset the new port serves MicroPython", { timeout: CLI_TIMEOUT }, async () => {
+    const args = ['--rfc2217', '0', '--chip', 'esp32c3', '--micropython'];
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tests/board/cli.ts', ...args], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    cleanups.push(() => void child.kill('SIGKILL'));
+    const { match } = await lineMatching(child, /^ready rfc2217:\/\/127\.0\.0\.1:(\d+)\n/m, 60_000, 'board cli');
+    const url = `rfc2217://127.0.0.1:${match[1]}`;
+
+    // DTR/RTS changes reach the USB-Serial-JTAG as on USB: download mode, the ROM's USB reset cause.
+    const report = await runPyserialClient(['usb', url]);
+    expect(report.boot).toMatch(/ESP-ROM:esp32c3-api1-20210207\r\nBuild:Feb {2}7 2021\r\nrst:0x15 \(USB_UART_CHIP_RESET\),boot:0x5 \(DOWNLOAD\(USB\/UART0\/1\)\)/);
+    expect(report.sync_replies).toContain('01080200' + '07071220' + '0000');
+    // GET_SECURITY_INFO: 20 bytes and two status bytes; chip_id 5 (ESP32-C3) at bytes 12..15.
+    const security = (report.security_info as string[]).find((f) => f.startsWith('0114'));
+    expect(security).toBeDefined();
+    expect(security!.slice(16, 16 + 44)).toBe('00000000' + '00' + '00000000000000' + '05000000' + '03000000' + '0000');
+    expect(report.after_hard_reset).toMatch(/^dropped: /);
+
+    // The hard reset boots the firmware: the device goes away (the client is dropped, as by a
+    // vanished tty) and comes back as a new port, which the server
+    // serves to the next client: MicroPython's ESP32C3 build.
+    const repl = await runPyserialClient(['repl', url, 'import os, sys; print(sys.platform, os.uname().machine)']);
+    expect(repl.output).toContain('esp32 ESP32C3 module with ESP32C3');
+
+    const exited = exitOf(child, 15_000, 'board cli');
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
