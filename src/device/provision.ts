@@ -14,6 +14,7 @@ import { Repl, ReplError, ReplExecError, type ReplErrorCode } from './repl.ts';
 import { pyBytesLiteral } from './py-literal.ts';
 import { hintFor, parseLampLog, type BootHint, type LampLog } from './lamp-log.ts';
 import type { SerialPortLike } from './port.ts';
+import { BROKER_PRESETS, isLampKeyHex, type ConfigJsonV1, type ConfigJsonV2, type LampSettings } from '../lamp/settings.ts';
 
 export interface ProgramFile {
   /** a name in the board's root directory, e.g. "main.py" */
@@ -388,7 +389,12 @@ export interface MicroPythonInfo {
   machine: string;
   /** whether the board's firmware has the lamp program's files (all three) */
   hasLampProgram: boolean;
+  /** the lamp's config.json on the board (version 1 or 2), when there is a valid one */
+  config?: BoardConfig;
 }
+
+/** A Nyala lamp's config.json as found on a board (docs/contracts.md). */
+export type BoardConfig = ConfigJsonV1 | ConfigJsonV2;
 
 export interface ReplSessionOptions {
   signal?: AbortSignal;
@@ -413,11 +419,15 @@ export async function detectMicroPython(port: SerialPortLike, options: ReplSessi
     }
     const out = await repl.exec(
       "import sys, os\nu = os.uname()\nprint(sys.platform)\nprint(u.release)\nprint(u.machine)\n" +
-        "n = 0\nfor f in ('wifi.py', 'mqtt.py', 'main.py'):\n    try:\n        os.stat(f)\n        n += 1\n    except OSError:\n        pass\nprint(n)",
+        "n = 0\nfor f in ('wifi.py', 'mqtt.py', 'main.py'):\n    try:\n        os.stat(f)\n        n += 1\n    except OSError:\n        pass\nprint(n)\n" +
+        // The lamp already on it (its identity: device id, topics, key): printed as it is, a
+        // kilobyte of JSON, in one read (a hex dump would cost the ESP8266 ~1000 small strings).
+        "try:\n    f = open('config.json')\n    print(f.read())\n    f.close()\nexcept OSError:\n    pass",
     );
-    const [platform = '', release = '', machine = '', n = '0'] = out.split(/\r?\n/);
+    const [platform = '', release = '', machine = '', n = '0', ...rest] = out.split(/\r?\n/);
     await repl.exitRawRepl();
-    return { platform, release, machine, hasLampProgram: Number(n) === 3 };
+    const config = parseBoardConfig(rest.join('\n'));
+    return { platform, release, machine, hasLampProgram: Number(n) === 3, ...(config ? { config } : {}) };
   } catch (err) {
     throw toUploadError(err);
   } finally {
@@ -472,4 +482,58 @@ export function parseScan(out: string): WifiNetwork[] {
     if (!had || had.rssi < n.rssi) best.set(ssid, n);
   }
   return [...best.values()].sort((a, b) => b.rssi - a.rssi);
+}
+
+/** config.json's text as a board holds it, or undefined when it is not a Nyala lamp's (v1 or v2). */
+export function parseBoardConfig(text: string): BoardConfig | undefined {
+  if (text.trim() === '') return undefined;
+  let c: unknown;
+  try {
+    c = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const o = c as Omit<Partial<ConfigJsonV2>, 'version'> & { version?: unknown };
+  const str = (v: unknown): v is string => typeof v === 'string';
+  if (typeof o !== 'object' || o === null || (o.version !== 1 && o.version !== 2)) return undefined;
+  const { wifi, mqtt, topics, lamp, replies } = o;
+  if (!wifi || !str(wifi.ssid) || !str(wifi.password)) return undefined;
+  if (!mqtt || !str(mqtt.host) || typeof mqtt.port !== 'number' || !str(mqtt.client_id)) return undefined;
+  if (!topics || ![topics.command, topics.reply, topics.status, topics.state].every(str)) return undefined;
+  if (!lamp || typeof lamp.pin !== 'number' || typeof lamp.active_low !== 'boolean') return undefined;
+  if (!replies || !str(replies.on) || !str(replies.off)) return undefined;
+  if (o.version === 2) {
+    const auth = o.auth;
+    if (!auth || !(auth.mode === 'plain' || (auth.mode === 'signed' && str(auth.key) && isLampKeyHex(auth.key)))) return undefined;
+  }
+  return o as BoardConfig;
+}
+
+/** The device id in a client id the uploader made (`nyala-<6 hex>`), if it is one. */
+export function deviceIdOf(config: BoardConfig): string | undefined {
+  return /^nyala-([0-9a-f]{6})$/.exec(config.mqtt.client_id)?.[1];
+}
+
+/**
+ * The lamp a board already carries, on top of `base` (the lamp saved in this browser, or a new
+ * one): its device id, topics, key, broker, Wi-Fi, pin and answers stay what the board has, so an
+ * upload again keeps its identity and every paired remote keeps working. A version 1 config is a
+ * plain (unsigned) lamp, as the firmware reads it.
+ */
+export function settingsFromBoard(config: BoardConfig, base: LampSettings): LampSettings {
+  const m = config.mqtt;
+  // The browser's address of the broker is not in config.json: the saved lamp's, or a preset's.
+  const same = base.broker.host === m.host && base.broker.port === m.port;
+  const preset = BROKER_PRESETS.find((p) => p.id !== 'custom' && p.host === m.host && p.port === m.port);
+  const where = same ? { preset: base.broker.preset, ws: base.broker.ws } : { preset: preset?.id ?? 'custom', ws: preset?.ws ?? base.broker.ws };
+  return {
+    ...base,
+    deviceId: deviceIdOf(config) ?? base.deviceId,
+    broker: { ...base.broker, ...where, host: m.host, port: m.port, user: m.user ?? '', password: m.password ?? '', keepalive: m.keepalive ?? base.broker.keepalive },
+    topics: { ...config.topics },
+    replies: { ...config.replies },
+    lamp: { pin: config.lamp.pin, activeLow: config.lamp.active_low },
+    wifi: { ssid: config.wifi.ssid, password: config.wifi.password },
+    auth: config.version === 2 ? (config.auth.mode === 'signed' ? { mode: 'signed', key: config.auth.key } : { mode: 'plain' }) : { mode: 'plain' },
+  };
 }

@@ -358,7 +358,12 @@ export type SettingsIssue =
   | { field: 'deviceId'; code: 'device-id-invalid' }
   | { field: 'wifi.password'; code: 'wifi-password-length'; min: number; max: number; actual: number }
   | { field: 'lamp.pin'; code: 'pin-reserved'; pin: number; reason: ReservedPinReason }
-  | { field: 'auth.key'; code: 'key-invalid' };
+  | { field: 'auth.key'; code: 'key-invalid' }
+  /** the board tried this value and it did not work (its Wi-Fi or broker said no); `again`: the same value came back */
+  | { field: SettingsField; code: 'board-refused'; reason: BoardRefusal; again: boolean };
+
+/** What a board's lamp program reports when the Wi-Fi or broker refuses what the settings say. */
+export type BoardRefusal = 'wrong-password' | 'no-ap' | 'broker-refused' | 'broker-auth' | 'broker-timeout';
 
 export type SettingsIssueCode = SettingsIssue['code'];
 

@@ -102,8 +102,9 @@ export class NyalaApp extends LitElement {
               .value=${lang()}
               @change=${(e: Event) => setLang((e.target as HTMLSelectElement).value as Lang)}
             >
-              <option value="id" ?selected=${lang() === 'id'}>Bahasa Indonesia</option>
-              <option value="en" ?selected=${lang() === 'en'}>English</option>
+              <!-- A compact label (ID / EN); each option's accessible name is the language's own name. -->
+              <option value="id" lang="id" aria-label=${s.languageId} title=${s.languageId} ?selected=${lang() === 'id'}>ID</option>
+              <option value="en" lang="en" aria-label=${s.languageEn} title=${s.languageEn} ?selected=${lang() === 'en'}>EN</option>
             </select>
           </label>
         </div>

@@ -17,10 +17,11 @@ import {
   type WriteGuard,
 } from '../device/install-routine.ts';
 import type { BoardPort } from '../device/port.ts';
-import type { ProgramFile, WifiNetwork } from '../device/provision.ts';
+import { deviceIdOf, settingsFromBoard, type BoardConfig, type MicroPythonInfo, type ProgramFile, type WifiNetwork } from '../device/provision.ts';
+import type { BootHint } from '../device/lamp-log.ts';
 import { describeError } from '../device/device-error.ts';
 import { lampProgram } from '../device/lamp-program.ts';
-import { defaultSettings, type Chip, type LampSettings } from '../lamp/settings.ts';
+import { defaultSettings, type BoardRefusal, type Chip, type LampSettings, type SettingsField, type SettingsIssue } from '../lamp/settings.ts';
 import { connectedPort, pickPort, portCameBack } from './board-link.ts';
 import { someoneWriting, tryWriteLock } from './board-lock.ts';
 import { setJourneyStatus, type JourneyPhase } from './journey-status.ts';
@@ -33,6 +34,44 @@ export type JourneyState = InstallState | { state: 'idle' };
 
 /** What the person picked in the firmware step. */
 export type ImageChoice = { kind: 'bundled'; image: CatalogImage } | { kind: 'file'; name: string; bytes: Uint8Array };
+
+/** Boot hints that name a setting to fix, and the fields that hold it (the first is focused). */
+const REFUSED_FIELDS: Record<BoardRefusal, readonly SettingsField[]> = {
+  'wrong-password': ['wifi.password'],
+  'no-ap': ['wifi.ssid'],
+  'broker-refused': ['broker.host', 'broker.port'],
+  'broker-timeout': ['broker.host', 'broker.port'],
+  'broker-auth': ['broker.user', 'broker.password'],
+};
+
+function isRefusal(hint: BootHint): hint is BoardRefusal {
+  return hint in REFUSED_FIELDS;
+}
+
+function valueOf(s: LampSettings, field: SettingsField): string {
+  switch (field) {
+    case 'wifi.password':
+      return s.wifi.password;
+    case 'wifi.ssid':
+      return s.wifi.ssid;
+    case 'broker.host':
+      return s.broker.host;
+    case 'broker.port':
+      return String(s.broker.port);
+    case 'broker.user':
+      return s.broker.user;
+    case 'broker.password':
+      return s.broker.password;
+    default:
+      return '';
+  }
+}
+
+/** A setting the board could not use: the values it tried, so the same ones are never sent again. */
+export interface Refused {
+  reason: BoardRefusal;
+  tried: ReadonlyMap<SettingsField, string>;
+}
 
 export interface StartOptions {
   /** list every serial port, not only known ESP USB bridges */
@@ -75,6 +114,14 @@ export class InstallSession {
   scanning = false;
   /** why the last Wi-Fi scan failed (a code the view words) */
   scanError?: string;
+  /** the lamp the board already carried (its config.json), whose identity the upload keeps */
+  found?: { config: BoardConfig; deviceId: string };
+  /** the last boot was refused by the Wi-Fi or broker: the form comes back with the field to fix */
+  refused?: Refused;
+  /** when the current state began (performance.now()), for "erasing: 4 s" */
+  since = 0;
+  /** the upload step the journey was in when it was cancelled (what state the board is in) */
+  cancelledAt?: string;
   private files?: readonly ProgramFile[];
   private options: StartOptions = {};
   private abort?: AbortController;
@@ -110,6 +157,8 @@ export class InstallSession {
     this.log = [];
     this.backupName = undefined;
     this.board = undefined;
+    this.found = undefined;
+    this.refused = undefined;
     void this.run();
   }
 
@@ -121,6 +170,13 @@ export class InstallSession {
 
   cancel(): void {
     this.abort?.abort();
+  }
+
+  /** Back to the start (the fix form's Cancel, once the routine has ended). */
+  reset(): void {
+    if (this.running) return;
+    this.refused = undefined;
+    this.update({ state: 'idle' });
   }
 
   answerMicroPython(choice: 'upload' | 'flash'): void {
@@ -137,10 +193,29 @@ export class InstallSession {
     this.asked.confirm?.resolve(yes);
   }
 
-  saveSettings(settings: LampSettings): void {
+  /** The settings form's Upload. Refuses (returns the issues) a value the board already tried. */
+  saveSettings(settings: LampSettings): SettingsIssue[] {
+    const again = this.refusedIssues(settings, true);
+    if (again.length > 0) return again;
+    this.refused = undefined;
     this.lamp = settings;
     this.files = lampProgram(settings);
-    this.asked.program?.resolve(this.files);
+    if (this.asked.program) {
+      this.asked.program.resolve(this.files);
+    } else if (!this.running) {
+      // After a refused boot the routine has ended: upload the corrected lamp program.
+      void this.run(this.files);
+    }
+    return [];
+  }
+
+  /** The issues to show beside the fields the board refused (`same`: only if `s` still has those values). */
+  refusedIssues(s: LampSettings | undefined = this.lamp, same = false): SettingsIssue[] {
+    const r = this.refused;
+    if (!r || !s) return [];
+    const unchanged = [...r.tried].every(([f, v]) => valueOf(s, f) === v);
+    if (same && !unchanged) return [];
+    return REFUSED_FIELDS[r.reason].map((field) => ({ field, code: 'board-refused', reason: r.reason, again: same }));
   }
 
   /** The native-USB port did not come back by itself: the person picks it (from a click). */
@@ -200,9 +275,16 @@ export class InstallSession {
           this.log.push(line);
           if (this.log.length > 200) this.log.splice(0, this.log.length - 200);
         },
-        onState: (s) => this.update(s),
+        onState: (s) => {
+          // Known before the view renders the failure: it brings the form back, not a retry.
+          if (s.state === 'boot-failed') this.noteRefusal(s.hint);
+          this.update(s);
+        },
         choices: {
-          onMicroPython: () => this.ask('micropython'),
+          onMicroPython: (info) => {
+            this.noteLampOnBoard(info);
+            return this.ask('micropython');
+          },
           chooseFirmware: (board) => {
             this.board = board;
             return this.ask('firmware');
@@ -220,6 +302,7 @@ export class InstallSession {
         },
       });
       if (result.state === 'online' && this.lamp) await lamps.put(this.lamp);
+
     } finally {
       this.abort = undefined;
       this.scanFn = undefined;
@@ -239,13 +322,42 @@ export class InstallSession {
     return promise;
   }
 
-  /** A new lamp for this chip (the demo fills in its Wi-Fi and local broker), or the one being set up. */
+  /** The Wi-Fi or the broker refused the lamp's settings: remember the values the board tried. */
+  private noteRefusal(hint: BootHint): void {
+    const lamp = this.lamp;
+    this.refused = isRefusal(hint) && lamp ? { reason: hint, tried: new Map(REFUSED_FIELDS[hint].map((f) => [f, valueOf(lamp, f)])) } : undefined;
+  }
+
+  /** A lamp program on the board: remember its config.json, so the upload keeps its identity. */
+  private noteLampOnBoard(info: MicroPythonInfo): void {
+    const config = info.config;
+    this.found = config ? { config, deviceId: deviceIdOf(config) ?? '' } : undefined;
+  }
+
+  /**
+   * The lamp to set up. A board that already carries a Nyala lamp keeps it: the lamp saved in this
+   * browser with its device id and topics (same storage key, so the upload updates it instead of
+   * adding a ghost), with what the board's config.json says on top. Else a new lamp for this chip
+   * (the demo fills in its Wi-Fi and local broker), or the one being set up.
+   */
   private prepareLamp(chip: Chip): void {
+    const found = this.found;
+    if (found) {
+      const { config, deviceId } = found;
+      const saved =
+        lamps.lamps.find((l) => l.deviceId === deviceId && l.topics.command === config.topics.command) ??
+        (this.lamp?.deviceId === deviceId ? this.lamp : undefined);
+      const base = saved ?? demoSettings(defaultSettings({ chip, ...(deviceId ? { deviceId } : {}) }));
+      this.lamp = { ...settingsFromBoard(config, base), chip };
+      return;
+    }
     this.lamp ??= demoSettings(defaultSettings({ chip }));
     if (this.lamp.chip !== chip) this.lamp = { ...this.lamp, chip, lamp: defaultSettings({ chip }).lamp };
   }
 
   private update(s: JourneyState): void {
+    if (s.state === 'cancelled') this.cancelledAt = this.state.state === 'uploading' ? this.state.step.state : this.state.state;
+    if (s.state !== this.state.state) this.since = performance.now();
     this.state = s;
     const writing = s.state !== 'idle' && isWriting(s);
     this.armUnload(writing);

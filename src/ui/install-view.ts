@@ -9,6 +9,9 @@ import { BOOT_OFFSET } from '../device/image.ts';
 import { MICROPYTHON_VERSION } from '../device/firmware-catalog.ts';
 import type { InstallState } from '../device/install-routine.ts';
 import type { LampSettings } from '../lamp/settings.ts';
+import type { LampSettingsForm } from './lamp-settings-form.ts';
+import type { UploadPanel } from './upload-panel.ts';
+import { formatDuration } from './format.ts';
 import { installSession as journey, type ImageChoice } from './install-session.ts';
 import './lamp-settings-form.ts';
 import './upload-panel.ts';
@@ -21,6 +24,9 @@ import { errorText } from './install-text.ts';
 import './serial-support.ts';
 import './progress-bar.ts';
 import './bootloader-help.ts';
+
+/** A whole-chip erase: ~10 s on a 4 MB flash (issue 17), so ~2.5 s per MB. */
+const ERASE_SECONDS_PER_MB = 2.5;
 
 @customElement('nyala-install-view')
 export class InstallView extends LitElement {
@@ -36,6 +42,11 @@ export class InstallView extends LitElement {
   private off?: () => void;
   /** the settings state whose form the person opened ("Next" after the flash) */
   @state() private formFor?: InstallState;
+  /** a file is dragged over the drop zone */
+  @state() private dragging = false;
+  /** the state last rendered: new content (a question, an error) is brought into view once */
+  private shown?: object;
+  private tick?: ReturnType<typeof setInterval>;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -50,6 +61,45 @@ export class InstallView extends LitElement {
     super.disconnectedCallback();
     // The journey goes on without this view.
     this.off?.();
+    clearInterval(this.tick);
+    this.tick = undefined;
+  }
+
+  /**
+   * New content is brought into view and focused, once per state: the flash confirmation, an
+   * error, the form coming back with the field the board refused. Erasing has no progress to
+   * report, so its elapsed time ticks each second.
+   */
+  override updated(): void {
+    const st = journey.state;
+    const erasing = st.state === 'erasing';
+    if (erasing && !this.tick) this.tick = setInterval(() => this.requestUpdate(), 1000);
+    if (!erasing && this.tick) {
+      clearInterval(this.tick);
+      this.tick = undefined;
+    }
+    if (st === this.shown) return;
+    this.shown = st;
+    const bring = (el: HTMLElement | null | undefined) => {
+      if (!el) return;
+      el.scrollIntoView({ block: 'center', behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' });
+      el.focus({ preventScroll: true });
+    };
+    if (st.state === 'confirming') bring(this.renderRoot.querySelector<HTMLElement>('.confirm'));
+    else if (st.state === 'failed' && st.during !== 'upload' && st.during !== 'boot') bring(this.renderRoot.querySelector<HTMLElement>('.error'));
+    else if (st.state === 'cancelled') bring(this.renderRoot.querySelector<HTMLElement>('[data-testid="journey-cancelled"]'));
+    else if (st.state === 'boot-failed' && journey.refused) {
+      const form = this.renderRoot.querySelector<LampSettingsForm>('nyala-lamp-settings-form');
+      void form?.updateComplete.then(() => form.showIssues(journey.refusedIssues()));
+    } else if (st.state === 'failed' || st.state === 'boot-failed') {
+      const panel = this.renderRoot.querySelector<UploadPanel>('nyala-upload-panel');
+      void panel?.updateComplete.then(() => bring(panel.renderRoot.querySelector<HTMLElement>('.error')));
+    }
+  }
+
+  private save(e: CustomEvent<LampSettings>): void {
+    const issues = journey.saveSettings(e.detail);
+    if (issues.length > 0) void (e.target as LampSettingsForm).showIssues(issues);
   }
 
   private connect(via?: 'usb'): void {
@@ -122,19 +172,33 @@ export class InstallView extends LitElement {
         </section>`;
       case 'settings':
         return this.renderSettings(st);
+      case 'boot-failed':
+        if (journey.refused) return this.renderFix(st);
+        return this.renderUpload(st);
       case 'uploading':
       case 'booting':
       case 'online':
-      case 'boot-failed':
         return this.renderUpload(st);
       case 'failed':
         if (st.during === 'upload' || st.during === 'boot') return this.renderUpload(st);
         return this.renderError(st);
-      case 'cancelled':
-        return html`<section role="status" data-testid="journey-cancelled">
-          <p>${st.during === 'flash' ? t().flashErrors.cancelled : st.during === 'upload' || st.during === 'boot' ? t().uploadErrors.cancelled : st.during === 'settings' ? i.cancelledSettings : i.cancelledNothing}</p>
-          <button class="primary" @click=${() => this.connect()}>${f.connect}</button>
+      case 'cancelled': {
+        const u = t().upload;
+        const upload = st.during === 'upload' || st.during === 'boot';
+        // What state the board is in now, in so many words.
+        const text =
+          st.during === 'flash' ? t().flashErrors.cancelled
+          : st.during === 'boot' ? u.cancelledBoot
+          : st.during === 'upload' ? (journey.cancelledAt === 'renaming' ? u.cancelledRenaming : u.cancelledUpload)
+          : st.during === 'settings' ? i.cancelledSettings
+          : i.cancelledNothing;
+        return html`<section role="status" tabindex="-1" data-testid="journey-cancelled">
+          <p>${text}</p>
+          ${upload
+            ? html`<button class="primary" @click=${() => journey.uploadAgain()}>${u.upload}</button>`
+            : html`<button class="primary" @click=${() => this.connect()}>${f.connect}</button>`}
         </section>`;
+      }
     }
   }
 
@@ -190,6 +254,7 @@ export class InstallView extends LitElement {
     return html`<section aria-labelledby="settings-h">
         <h2 id="settings-h">3. ${i.stepSettings}</h2>
         <p>${u.intro}</p>
+        ${journey.found?.deviceId ? html`<p class="callout" data-testid="kept-lamp">${u.keptLamp(journey.found.deviceId)}</p>` : nothing}
         ${journey.scanError ? html`<p class="callout" role="status" data-testid="scan-error">${i.scanFailed(journey.scanError)}</p>` : nothing}
         <nyala-lamp-settings-form
           purpose="board"
@@ -198,16 +263,34 @@ export class InstallView extends LitElement {
           ?scanning=${journey.scanning}
           submitLabel=${u.upload}
           @scan=${() => void journey.scan()}
-          @save=${(e: CustomEvent<LampSettings>) => journey.saveSettings(e.detail)}
+          @save=${(e: CustomEvent<LampSettings>) => this.save(e)}
           @cancel=${() => journey.cancel()}
         ></nyala-lamp-settings-form>
       </section>`;
   }
 
+  /** The Wi-Fi or the broker refused what the settings said: the form again, the field to fix focused. */
+  private renderFix(st: Extract<InstallState, { state: 'boot-failed' }>) {
+    const u = t().upload;
+    return html`<section aria-labelledby="fix-h" data-testid="fix-settings">
+      <h2 id="fix-h">${u.fixTitle}</h2>
+      <nyala-upload-panel .state=${st} .fixBelow=${true}></nyala-upload-panel>
+      <nyala-lamp-settings-form
+        purpose="board"
+        .settings=${journey.lamp}
+        .networks=${journey.networks}
+        submitLabel=${u.upload}
+        @save=${(e: CustomEvent<LampSettings>) => this.save(e)}
+        @cancel=${() => journey.reset()}
+      ></nyala-lamp-settings-form>
+    </section>`;
+  }
+
   private renderUpload(st: InstallState) {
     return html`<section aria-labelledby="upload-h">
       <h2 id="upload-h">4. ${t().install.stepUpload}</h2>
-      <nyala-upload-panel .state=${st} @retry=${() => journey.uploadAgain()} @cancel=${() => journey.cancel()}></nyala-upload-panel>
+      <nyala-upload-panel .state=${st} .lampKey=${journey.lamp?.key ?? ''} @retry=${() => journey.uploadAgain()} @cancel=${() => journey.cancel()}></nyala-upload-panel>
+      ${st.state === 'online' ? html`<button data-testid="start-over" @click=${() => this.connect()}>${t().install.startOver}</button>` : nothing}
     </section>`;
   }
 
@@ -244,7 +327,7 @@ export class InstallView extends LitElement {
     const f = t().flash;
     const options = imagesFor(this.catalog, b.chip, b.flashSize);
     const c = this.choiceFor(b);
-    return html`<section aria-labelledby="fw-h" @dragover=${(e: DragEvent) => e.preventDefault()} @drop=${this.onDrop}>
+    return html`<section aria-labelledby="fw-h">
       <h2 id="fw-h">2. ${f.firmware}</h2>
       ${this.catalogFailed ? html`<p class="callout">${t().install.noCatalog}</p>` : options.length === 0 ? html`<p class="callout">${f.noBundled}</p>` : nothing}
       <fieldset>
@@ -257,26 +340,36 @@ export class InstallView extends LitElement {
           <input type="radio" name="fw" .checked=${c?.kind === 'file'} @change=${() => this.renderRoot.querySelector<HTMLInputElement>('#fw-file')?.click()} />
           ${f.ownFile}${c?.kind === 'file' ? html`: <strong>${f.imageFile(c.name, c.bytes.length)}</strong>` : nothing}
         </label>
-        <input id="fw-file" type="file" accept=".bin,application/octet-stream" aria-label=${f.chooseFile}
-          @change=${(e: Event) => void this.onFile((e.target as HTMLInputElement).files?.[0])} />
-        <p class="muted">${f.dropHere}</p>
+        <label class="drop" data-testid="drop-zone" data-dragging=${this.dragging ? 'true' : 'false'}
+          @dragenter=${this.onDrag} @dragover=${this.onDrag} @dragleave=${() => (this.dragging = false)} @drop=${this.onDrop}>
+          <svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true"><path d="M12 16V4m0 0-4.5 4.5M12 4l4.5 4.5M4 15v3a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-3" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"/></svg>
+          <span><strong>${f.chooseFile}</strong> <span class="muted">${this.dragging ? f.dropActive : f.dropHere}</span></span>
+          <input id="fw-file" class="visually-hidden" type="file" accept=".bin,application/octet-stream" aria-label=${f.chooseFile}
+            @change=${(e: Event) => void this.onFile((e.target as HTMLInputElement).files?.[0])} />
+        </label>
       </fieldset>
       <label class="check"><input type="checkbox" .checked=${this.eraseAll} @change=${(e: Event) => (this.eraseAll = (e.target as HTMLInputElement).checked)} /> ${f.eraseAll}</label>
       <p class="muted">${f.eraseAllWhy}</p>
       <label class="check"><input type="checkbox" .checked=${this.backup} @change=${(e: Event) => (this.backup = (e.target as HTMLInputElement).checked)} /> ${f.backup}</label>
-      <p class="muted">${f.backupWhy}</p>
-      <button class="primary" ?disabled=${!c || asked} @click=${() => this.flash(b)}>${f.flash}</button>
+      <p class="muted">${f.backupWhy}${this.backup ? html` <strong data-testid="backup-secrets">${f.backupSecrets}</strong>` : nothing}</p>
+      ${asked ? nothing : html`<button class="primary" ?disabled=${!c} @click=${() => this.flash(b)}>${f.flash}</button>`}
     </section>`;
   }
 
+  private readonly onDrag = (e: DragEvent) => {
+    e.preventDefault();
+    this.dragging = true;
+  };
+
   private readonly onDrop = (e: DragEvent) => {
     e.preventDefault();
+    this.dragging = false;
     void this.onFile(e.dataTransfer?.files?.[0]);
   };
 
   private renderConfirm(b: DetectedBoard, eraseAll: boolean, end: number) {
     const f = t().flash;
-    return html`<div class="confirm" role="alertdialog" aria-labelledby="confirm-h" aria-describedby="confirm-d">
+    return html`<div class="confirm" role="alertdialog" tabindex="-1" aria-labelledby="confirm-h" aria-describedby="confirm-d">
       <h2 id="confirm-h">${f.confirmTitle}</h2>
       <p id="confirm-d">${eraseAll ? f.confirmEraseAll(b.flashSize) : f.confirmPartial(Math.max(end, BOOT_OFFSET[b.chip]))}</p>
       <button class="primary" @click=${() => journey.confirm(true)}>${f.confirmYes}</button>
@@ -294,10 +387,24 @@ export class InstallView extends LitElement {
       : t().install.resetting;
     const progress = st.state === 'writing' || st.state === 'backing-up' ? st.progress : undefined;
     return html`<section aria-labelledby="work-h">
-      <h2 id="work-h" role="status" aria-live="polite" data-testid="flash-state">${label}</h2>
+      <h2 id="work-h"><span role="status" aria-live="polite" data-testid="flash-state">${label}</span></h2>
       ${progress ? html`<nyala-progress .progress=${progress} label=${label}></nyala-progress>` : html`<div class="spinner" aria-hidden="true"></div>`}
+      ${st.state === 'erasing' ? this.renderErasing(st.board) : nothing}
       ${st.state === 'resetting' ? nothing : this.renderCancel()}
     </section>`;
+  }
+
+  /**
+   * Erasing reports no progress: how long it has taken so far and what to expect. The estimate is
+   * issue 17's figure for a whole-chip erase, ~10 s for 4 MB (esptool prints "Chip erase completed
+   * successfully in …" in that range on ESP8266/ESP32 boards), scaled by the flash size: the chip
+   * erases in sectors, so the time grows with the size.
+   */
+  private renderErasing(b: DetectedBoard) {
+    const f = t().flash;
+    const elapsed = Math.max(0, (performance.now() - journey.since) / 1000);
+    const estimate = ERASE_SECONDS_PER_MB * (b.flashSize / (1024 * 1024));
+    return html`<p class="muted" data-testid="erase-time">${f.erasingFor(formatDuration(Math.floor(elapsed)), formatDuration(Math.round(estimate)), b.flashSizeName)}</p>`;
   }
 
   private renderError(st: Extract<InstallState, { state: 'failed' }>) {
@@ -306,7 +413,7 @@ export class InstallView extends LitElement {
     const code = st.error.code;
     const nativeUsb = st.during === 'reconnect';
     const detail = [st.error.detail, ...journey.log.slice(-20)].filter(Boolean).join('\n');
-    return html`<section class="error" role="alert" data-testid="flash-error" data-code=${key}>
+    return html`<section class="error" role="alert" tabindex="-1" data-testid="flash-error" data-code=${key}>
       <p>${text}</p>
       ${code === 'no-bootloader' ? html`<nyala-bootloader-help></nyala-bootloader-help>` : nothing}
       ${nativeUsb ? html`<h2>${f.nativeUsbTitle}</h2><p>${f.nativeUsbBody}</p>` : nothing}
@@ -354,6 +461,37 @@ export class InstallView extends LitElement {
       pre {
         white-space: pre-wrap;
         font-size: 0.8em;
+      }
+      .confirm:focus,
+      .error:focus,
+      [tabindex='-1']:focus {
+        outline: 3px solid var(--accent, #fca311);
+        outline-offset: 2px;
+      }
+      /* The file drop zone: the whole box is the file chooser's label, and takes a dropped .bin. */
+      label.drop {
+        display: flex;
+        align-items: center;
+        gap: 0.75rem;
+        margin: 0.5rem 0;
+        padding: 1rem;
+        border: 2px dashed var(--line, #ccc);
+        border-radius: 0.75rem;
+        cursor: pointer;
+        transition: border-color 120ms, background-color 120ms;
+      }
+      label.drop:hover,
+      label.drop:focus-within,
+      label.drop[data-dragging='true'] {
+        border-color: var(--accent, #fca311);
+        background: color-mix(in srgb, var(--accent, #fca311) 10%, transparent);
+      }
+      label.drop:focus-within {
+        outline: 3px solid var(--accent, #fca311);
+        outline-offset: 2px;
+      }
+      label.drop .muted {
+        display: block;
       }
     `,
   ];

@@ -42,6 +42,8 @@ export function issueText(issue: SettingsIssue): string {
       return pinReservedText(issue.pin, issue.reason);
     case 'key-invalid':
       return s.errKeyInvalid;
+    case 'board-refused':
+      return `${issue.again ? `${t().upload.refusedAgain} ` : ''}${t().bootHints[issue.reason]}`;
   }
 }
 
