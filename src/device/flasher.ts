@@ -373,10 +373,17 @@ function detach(transport: Transport): void {
  * native USB has no such circuit and esptool-js knows its sequence.
  */
 async function hardReset(loader: ESPLoader, port: SerialPortLike): Promise<void> {
-  if (port.getInfo().usbVendorId === 0x303a) {
+  const info = port.getInfo();
+  // USB-Serial-JTAG (303a:1001) resets the chip while RTS is asserted and DTR is not: esptool.py's
+  // HardReset asserts RTS first, esptool-js's USB variant only releases it (already released after
+  // its USB-JTAG reset sequence), so the chip stayed in the stub. Pulse RTS as for a bridge.
+  if (info.usbVendorId === 0x303a && info.usbProductId !== 0x1001) {
     await loader.after('hard_reset', true);
     return;
   }
+  // On USB-Serial-JTAG, going from DTR and RTS both up (a reopened port) straight to RTS alone is
+  // esptool's step into download mode: drop both first, as esptool's own line state is by then.
+  if (info.usbVendorId === 0x303a) await port.setSignals({ dataTerminalReady: false, requestToSend: false });
   await resetIntoProgram(port);
 }
 

@@ -221,7 +221,12 @@ export async function runInstall(options: InstallOptions): Promise<InstallResult
     if (!chip) {
       step = 'flash';
       emit({ state: 'connecting', ...('none' in found ? { noMicroPython: found.none } : {}) });
-      const done = await flash(lease, options, signal, emit);
+      // Espressif's native USB goes away with the reset into the new firmware: that is expected,
+      // not an unplug (the port is found again below).
+      const renumerates = board;
+      const done = await flash(lease, options, signal, emit, () => {
+        if (needsPortAgainAfterReset(renumerates.info)) renumerates.raw.removeEventListener?.('disconnect', onGone);
+      });
       chip = done.chip;
       flashed = { seconds: done.seconds, backup: done.backup };
       if (needsPortAgainAfterReset(board.info)) {
@@ -323,7 +328,7 @@ interface Flashed {
   backup: boolean;
 }
 
-async function flash(lease: PortLease, options: InstallOptions, signal: AbortSignal, emit: (s: InstallState) => void): Promise<Flashed> {
+async function flash(lease: PortLease, options: InstallOptions, signal: AbortSignal, emit: (s: InstallState) => void, beforeReset: () => void): Promise<Flashed> {
   const { choices } = options;
   let session: FlashSession | undefined;
   let written = false;
@@ -367,6 +372,7 @@ async function flash(lease: PortLease, options: InstallOptions, signal: AbortSig
     return { chip: board.chip, seconds: (performance.now() - started) / 1000, backup: choice.backup };
   } finally {
     // Reset into the new firmware only when it was written; otherwise leave the board as it is.
+    if (written) beforeReset();
     await session?.close({ reset: written });
   }
 }

@@ -385,3 +385,103 @@ describe('one tab writes at a time', () => {
     expect(md5(b.flash.read(0, b.flash.size))).toBe(before);
   });
 });
+
+/**
+ * The virtual ESP32-C3 on its own USB-Serial-JTAG, as a real one: esptool-js's USB reset sequence,
+ * and after the hard reset the port goes away and a new one with the same ids appears (the board
+ * re-enumerates by itself). `reappeared` is what the page does with navigator.serial's `connect`.
+ */
+function c3Ports(b: Board, opts: { comesBack: boolean }): PortSource & { waited: SerialPortInfo[]; chosen: SerialPortInfo[]; taken: SerialPortLike[] } {
+  const waited: SerialPortInfo[] = [];
+  const chosen: SerialPortInfo[] = [];
+  const taken: SerialPortLike[] = [];
+  // Listen from the start: the new port may appear before the routine asks for it.
+  let next = b.nextPort(120_000);
+  next.catch(() => undefined);
+  return {
+    waited,
+    chosen,
+    taken,
+    take: () => {
+      taken.push(b.port);
+      return Promise.resolve(new BoardPort(b.port));
+    },
+    reappeared: async (info, signal) => {
+      waited.push(info);
+      if (!opts.comesBack) return undefined;
+      const port = await Promise.race([next, new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }))]);
+      next = b.nextPort(120_000);
+      next.catch(() => undefined);
+      taken.push(port);
+      return new BoardPort(port);
+    },
+    chooseAgain: async (info) => {
+      chosen.push(info);
+      // The person picks it in the chooser once it is there.
+      const port = b.port.connected ? b.port : await next;
+      taken.push(port);
+      return new BoardPort(port);
+    },
+  };
+}
+
+describe('ESP32-C3 and ESP32-S3: flash → upload → online', () => {
+  it('ESP32-C3 on its USB-Serial-JTAG: the port re-enumerates after the reset and is found again by its ids', { timeout: 180_000 }, async () => {
+    const b = freshBoard('esp32c3');
+    const ports = c3Ports(b, { comesBack: true });
+    const choices = person(testImage('esp32c3'), 'esp32c3');
+    const { result, states } = await run({ ports, choices });
+    expect(result, JSON.stringify(result)).toMatchObject({ state: 'online' });
+    expect(names(states)).toEqual([
+      'choosing-port', 'detecting', 'connecting', 'choosing-firmware', 'checking-image', 'confirming',
+      'erasing', 'writing', 'verifying', 'resetting', 'waiting-for-port', 'settings', 'uploading', 'booting', 'online',
+    ]);
+    const detected = states.find((s) => s.state === 'choosing-firmware');
+    expect(detected).toMatchObject({ board: { chip: 'esp32c3', mac: '34:85:18:3f:9a:2c' } });
+    expect(ports.waited).toEqual([JTAG]);
+    expect(ports.chosen).toEqual([]);
+    // Two port objects: the one flashed through, and the new one the upload went through.
+    expect(ports.taken).toHaveLength(2);
+    expect(ports.taken[0]).not.toBe(ports.taken[1]);
+    expect(ports.taken[1]).toBe(b.port);
+    expect(b.flash.read(0, 0x100)).toEqual(testImage('esp32c3').subarray(0, 0x100));
+    expect(b.port.readable).toBeNull();
+  });
+
+  it('ESP32-C3: not found by itself, the person is asked to choose it again, with its ids', { timeout: 180_000 }, async () => {
+    const b = freshBoard('esp32c3');
+    const ports = c3Ports(b, { comesBack: false });
+    const { result, states } = await run({ ports, choices: person(testImage('esp32c3'), 'esp32c3') });
+    expect(result, JSON.stringify(result)).toMatchObject({ state: 'online' });
+    expect(ports.chosen).toEqual([JTAG]);
+    const order = names(states);
+    expect(order.indexOf('waiting-for-port')).toBeLessThan(order.indexOf('choose-port-again'));
+    expect(order.indexOf('choose-port-again')).toBeLessThan(order.indexOf('settings'));
+    expect(states.find((s) => s.state === 'choose-port-again')).toEqual({ state: 'choose-port-again', info: JTAG });
+  });
+
+  it('ESP32-S3 on a USB-UART bridge: one port throughout, image at 0x0', { timeout: 180_000 }, async () => {
+    const b = freshBoard('esp32s3');
+    const choices = person(testImage('esp32s3'), 'esp32s3');
+    const { result, states } = await run({ ports: onePort(b.port), choices });
+    expect(result, JSON.stringify(result)).toMatchObject({ state: 'online' });
+    expect(names(states)).toEqual([
+      'choosing-port', 'detecting', 'connecting', 'choosing-firmware', 'checking-image', 'confirming',
+      'erasing', 'writing', 'verifying', 'resetting', 'settings', 'uploading', 'booting', 'online',
+    ]);
+    expect(states.find((s) => s.state === 'choosing-firmware')).toMatchObject({ board: { chip: 'esp32s3' } });
+    expect(states.find((s) => s.state === 'settings')).toMatchObject({ chip: 'esp32s3' });
+    expect(b.flash.read(0, 0x100)).toEqual(testImage('esp32s3').subarray(0, 0x100));
+  });
+
+  it('an ESP32 image on an ESP32-C3: refused before the erase (wrong chip)', { timeout: 90_000 }, async () => {
+    const b = freshBoard('esp32c3');
+    const before = md5(b.flash.read(0, b.flash.size));
+    const choices = person(testImage('esp32'), 'esp32c3');
+    const { result, states } = await run({ ports: c3Ports(b, { comesBack: true }), choices });
+    expect(result).toMatchObject({ state: 'failed', during: 'flash', problem: { code: 'wrong-chip' } });
+    expect(choices.asked.confirm).toBe(0);
+    expect(states.some(isWriting)).toBe(false);
+    expect(md5(b.flash.read(0, b.flash.size))).toBe(before);
+  });
+});
