@@ -12,6 +12,7 @@ import { testImage } from '../board/index.ts';
 import { micropythonApp } from '../board/micropython/index.ts';
 import { micropythonBoardOptions } from '../unit/device/micropython-board.ts';
 import { TestBroker } from '../unit/lamp/harness.ts';
+import { defaultSettings } from '../../src/lamp/settings.ts';
 import { expectNoViolations } from './axe.ts';
 import { builds } from './builds.ts';
 import { expect, test } from './fixtures.ts';
@@ -171,14 +172,21 @@ test('a board that already carries a lamp keeps it: upload again, the same lamp,
   try {
     const app = await servers.serve(builds.main);
     await page.goto(`${app.url}#/install`);
+    // Another lamp is saved first, so the remote would show it unless told which lamp is new.
+    const other = defaultSettings({ name: 'Dapur', preset: 'custom' });
+    other.broker = { ...other.broker, host: '127.0.0.1', port: broker.tcpPort, ws: broker.wsUrl };
+    await page.evaluate((lamp) => localStorage.setItem('nyala.lamps.v1', JSON.stringify({ format: 'nyala-lamps', version: 1, lamps: [lamp] })), other);
+    await page.reload();
     let view = await justUpload(page);
     const form = await fillSettings(view, broker, WIFI.password);
     await form.getByRole('button', { name: 'Upload' }).click();
     await expect(view.locator('nyala-upload-panel').getByTestId('lamp-online')).toBeVisible({ timeout: 120_000 });
-    const before = await savedLamps(page);
+    const before = (await savedLamps(page)).filter((l) => l.key !== other.key);
     expect(before).toHaveLength(1);
 
+    // "Open the remote" shows the lamp just installed, not the first one in the list.
     await view.getByRole('link', { name: 'Open the remote' }).click();
+    await expect(page.locator('nyala-remote-view .lamp-tab[aria-pressed="true"]')).toContainText(`Lampu ${before[0]!.deviceId}`);
     await expect(page.getByTestId('presence')).toHaveText('Online', { timeout: 30_000 });
     await page.getByText('Pair a phone').click();
     const link = await page.getByTestId('pair-link').innerText();
@@ -199,11 +207,13 @@ test('a board that already carries a lamp keeps it: upload again, the same lamp,
     await again.getByRole('button', { name: 'Upload' }).click();
     await expect(view.locator('nyala-upload-panel').getByTestId('lamp-online')).toBeVisible({ timeout: 120_000 });
 
-    // Still one lamp, the same one: no Offline ghost, the same storage as before.
+    // Still one lamp besides the other, the same one: no Offline ghost, the same storage as before.
     await view.getByRole('link', { name: 'Open the remote' }).click();
+    await expect(page.locator('nyala-remote-view .lamp-tab[aria-pressed="true"]')).toContainText(`Lampu ${before[0]!.deviceId}`);
     await expect(page.getByTestId('presence')).toHaveText('Online', { timeout: 30_000 });
-    const after = await savedLamps(page);
+    const after = (await savedLamps(page)).filter((l) => l.key !== other.key);
     expect(after).toHaveLength(1);
+    expect(await savedLamps(page)).toHaveLength(2);
     expect(after[0]).toEqual(before[0]);
 
     // The phone paired before the second upload still switches the lamp.
