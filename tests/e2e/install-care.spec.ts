@@ -272,3 +272,41 @@ test.describe('in Bahasa Indonesia', () => {
     await expect(page.getByRole('combobox', { name: 'Language' }).locator('option:checked')).toHaveText('EN');
   });
 });
+
+test('no such network, then a broker that refuses: each time the form comes back at the field to fix', async ({ page, servers }) => {
+  test.setTimeout(240_000);
+  const broker = new TestBroker();
+  await broker.start();
+  const vb = await attachBoards(page, { mpy: await micropythonBoardOptions('esp8266', { accessPoints: [WIFI] }) });
+  try {
+    const app = await servers.serve(builds.main);
+    await page.goto(`${app.url}#/install`);
+    const view = await justUpload(page);
+    const form = await fillSettings(view, broker, WIFI.password);
+    await form.getByLabel('Network name (SSID)').fill('Tetangga');
+    await form.getByRole('button', { name: 'Upload' }).click();
+
+    const fix = view.getByTestId('fix-settings');
+    const fixForm = fix.locator('nyala-lamp-settings-form');
+    await expect(fix).toBeVisible({ timeout: 120_000 });
+    await expect(fixForm.getByLabel('Network name (SSID)')).toBeFocused();
+    await expect(fixForm.locator('#wifi-ssid-error')).toContainText('cannot find that Wi-Fi network');
+
+    // The right network, but a port where no broker listens.
+    await fixForm.getByLabel('Network name (SSID)').fill(WIFI.ssid);
+    const closed = broker.tcpPort === 1 ? 2 : 1;
+    await fixForm.getByLabel('Broker TCP port for the board').fill(String(closed));
+    await fixForm.getByRole('button', { name: 'Upload' }).click();
+    await expect(view.getByTestId('upload-state')).toBeVisible({ timeout: 30_000 });
+    await expect(fix).toBeVisible({ timeout: 120_000 });
+    await expect(fixForm.getByLabel('Broker host for the board')).toBeFocused();
+    await expect(fixForm.locator('#broker-port-error')).toContainText('refused the connection');
+
+    await fixForm.getByLabel('Broker TCP port for the board').fill(String(broker.tcpPort));
+    await fixForm.getByRole('button', { name: 'Upload' }).click();
+    await expect(view.locator('nyala-upload-panel').getByTestId('lamp-online')).toBeVisible({ timeout: 120_000 });
+  } finally {
+    await vb.close();
+    await broker.stop();
+  }
+});
