@@ -6,6 +6,7 @@
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { IncomingMessage } from 'node:http';
 import type { Board } from './index.ts';
+import { followPort } from './follow-port.ts';
 import type { SerialPortLike } from './port-like.ts';
 import type { BridgeMessage, PageMessage, WireError } from './page/bridge-protocol.ts';
 
@@ -17,6 +18,8 @@ export interface BridgedBoard {
   watchGpio?(listener: (pin: number, level: 0 | 1) => void): () => void;
   /** Current levels of the pins worth showing, sent to a page when it connects. */
   gpioLevels?(): Array<{ pin: number; level: 0 | 1 }>;
+  /** Calls back when the board's USB came back as a new port (native USB); returns an unsubscribe. */
+  onRenumerate?(listener: () => void): () => void;
 }
 
 /** The GPIOs a page sees by default: the lamp pin of CONTRACTS.md (GPIO2 on both chips). */
@@ -32,7 +35,12 @@ const GPIO_WAIT_SLICE_MS = 1000;
 /** A virtual board as the bridge sees it: its port, and its lamp pins watched for the page. */
 export function bridged(board: Board, pins: number[] = LAMP_PINS): BridgedBoard {
   return {
-    port: board.port,
+    // The port of the moment: an ESP32-C3 on its own USB is a new port after a reset.
+    port: followPort(board),
+    onRenumerate(listener) {
+      board.usb.addEventListener('port', listener);
+      return () => board.usb.removeEventListener('port', listener);
+    },
     gpioLevels: () => pins.map((pin) => ({ pin, level: board.gpio.read(pin) })),
     watchGpio(listener) {
       let watching = true;
@@ -158,6 +166,12 @@ class PortSession {
         port.removeEventListener?.('connect', replugged);
       });
     }
+
+    const renumerate = board.onRenumerate?.(() => {
+      // The page's port is gone for good; the page makes a new one for the new device.
+      if (this.lost) send(this.ws, { t: 'renumerated' });
+    });
+    if (renumerate) this.unsubscribe.push(renumerate);
 
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (isBinary) this.enqueue(() => this.write(toBytes(data)));

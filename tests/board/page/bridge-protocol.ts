@@ -28,6 +28,8 @@ export type BridgeMessage =
   /** The board was unplugged: the port is gone until `replugged`. */
   | { t: 'lost' }
   | { t: 'replugged' }
+  /** The lost port's device came back as a new port (Espressif's native USB after a reset). */
+  | { t: 'renumerated' }
   /** A GPIO level changed (the lamp's LED), and once per known pin after `hello`. */
   | { t: 'gpio'; pin: number; level: 0 | 1 };
 

@@ -48,6 +48,7 @@ class BridgeConnection {
   onData: (bytes: Uint8Array<ArrayBuffer>) => void = () => undefined;
   onLost: () => void = () => undefined;
   onReplugged: () => void = () => undefined;
+  onRenumerated: () => void = () => undefined;
 
   disposed = false;
   private nextId = 1;
@@ -137,6 +138,9 @@ class BridgeConnection {
       case 'replugged':
         this.onReplugged();
         break;
+      case 'renumerated':
+        this.onRenumerated();
+        break;
       case 'gpio':
         if (this.board !== null) {
           const detail: BoardEventDetail = { board: this.board, kind: 'gpio', pin: message.pin, level: message.level };
@@ -173,6 +177,7 @@ class VirtualSerialPort extends EventTarget {
     conn.onData = (bytes) => this.onData(bytes);
     conn.onLost = () => this.onLost();
     conn.onReplugged = () => this.onReplugged();
+    conn.onRenumerated = () => void this.onRenumerated();
   }
 
   /** Which virtual board this is (not part of Web Serial; for tests). */
@@ -336,6 +341,24 @@ class VirtualSerialPort extends EventTarget {
     this.fire('connect');
   }
 
+  /**
+   * Espressif's native USB came back after a reset as a new device: as in Chrome, this object
+   * stays lost and a new port object (same USB ids, already granted) appears with `connect`.
+   */
+  private async onRenumerated(): Promise<void> {
+    const name = this.conn.board;
+    if (name === null || this.forgotten) return;
+    const url = new URL(bridgeAddress);
+    url.searchParams.set('board', name);
+    const conn = await BridgeConnection.connect(url.href).catch(() => null);
+    if (conn === null || conn.board === null) return;
+    this.conn.dispose();
+    granted.delete(this);
+    const port = new VirtualSerialPort(conn, this.serial);
+    granted.add(port);
+    port.fire('connect');
+  }
+
   /** Fires on the port, then on navigator.serial with the port as target, as Chrome's bubbling
    *  `connect`/`disconnect` events appear to the page. */
   private fire(type: 'connect' | 'disconnect'): void {
@@ -363,6 +386,8 @@ class StandinSerial extends EventTarget {
 }
 
 const granted = new Set<VirtualSerialPort>();
+/** The bridge's ws:// address, for the new port of a re-enumerated device. */
+let bridgeAddress = '';
 
 function matches(info: WirePortInfo, filters: PortFilter[] | undefined): boolean {
   if (filters === undefined || filters.length === 0) return true;
@@ -379,6 +404,7 @@ export function installSerialStandin(bridgeUrl: string): void {
   const global = globalThis as unknown as Record<string, unknown>;
   if (global[marker]) return;
   global[marker] = true;
+  bridgeAddress = bridgeUrl;
 
   const nav = navigator as Navigator & { serial?: SerialApi };
   const real = nav.serial;
