@@ -81,6 +81,27 @@ describe('ESP32-C3 USB-Serial-JTAG', () => {
   });
 });
 
+describe('ESP32-S3 on its own USB-Serial-JTAG', () => {
+  it('reports 303a:1001, is detected through it, and re-enumerates after the hard reset', { timeout: 60_000 }, async () => {
+    const b = board({ chip: 'esp32s3', resetCircuit: 'usb-serial-jtag', flashImage: testImage('esp32s3') });
+    expect(b.port.getInfo()).toEqual({ usbVendorId: 0x303a, usbProductId: 0x1001 });
+    const first = b.port;
+    const loader = new ESPLoader({ transport: new Transport(first), baudrate: 921600, terminal: silent });
+    await loader.main();
+    expect(loader.chip.CHIP_NAME).toBe('ESP32-S3');
+    expect(b.port).toBe(first);
+    const next = b.nextPort(10_000);
+    await first.setSignals({ dataTerminalReady: false, requestToSend: false });
+    await first.setSignals({ dataTerminalReady: false, requestToSend: true });
+    await first.setSignals({ dataTerminalReady: false, requestToSend: false });
+    const second = await next;
+    expect(second).not.toBe(first);
+    expect(first.connected).toBe(false);
+    await loader.transport.disconnect().catch(() => undefined);
+    await b.waitForState('app', 10_000);
+  });
+});
+
 describe('MicroPython on them', () => {
   const cases = [
     { chip: 'esp32c3' as const, machine: 'ESP32C3 module with ESP32C3' },
