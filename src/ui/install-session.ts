@@ -257,9 +257,11 @@ export class InstallSession {
       return;
     }
     const ports: PortSource = {
+      // Connect always lets the person choose (the other board on the desk, not silently the last
+      // one); an upload again goes to the board it just worked with.
       take: () => {
         const here = connectedPort();
-        return here && !here.unplugged && !options.showAll && !options.via ? Promise.resolve(here) : pickPort(options.showAll ?? false, options.via);
+        return upload && here && !here.unplugged ? Promise.resolve(here) : pickPort(options.showAll ?? false, options.via);
       },
       reappeared: (info, signal) => portCameBack(info, connectedPort()?.raw, signal),
       chooseAgain: () => this.ask('port'),

@@ -310,3 +310,23 @@ test('no such network, then a broker that refuses: each time the form comes back
     await broker.stop();
   }
 });
+
+test('Connect always lets the person choose the port: the second Connect reaches the other board', async ({ page, servers }) => {
+  test.setTimeout(120_000);
+  const vb = await attachBoards(page, { a: await micropythonBoardOptions('esp8266'), b: await micropythonBoardOptions('esp32') });
+  try {
+    const app = await servers.serve(builds.main);
+    await page.goto(`${app.url}#/install`);
+    const view = page.locator('nyala-install-view');
+    await view.getByRole('button', { name: 'Connect' }).click();
+    await expect(view.getByTestId('micropython-found')).toContainText('ESP8266', { timeout: 60_000 });
+    await view.getByRole('button', { name: 'Cancel' }).click();
+    await expect(view.getByTestId('journey-cancelled')).toBeVisible();
+    vb.bridge.choose('b');
+    await view.getByRole('button', { name: 'Connect' }).click();
+    await expect(view.getByTestId('micropython-found')).toContainText('ESP32', { timeout: 60_000 });
+    await expect(view.getByTestId('micropython-found')).not.toContainText('ESP8266');
+  } finally {
+    await vb.close();
+  }
+});
