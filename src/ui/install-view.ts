@@ -11,7 +11,7 @@ import type { InstallState } from '../device/install-routine.ts';
 import type { LampSettings } from '../lamp/settings.ts';
 import type { LampSettingsForm } from './lamp-settings-form.ts';
 import type { UploadPanel } from './upload-panel.ts';
-import { formatDuration } from './format.ts';
+import { formatDuration, formatNumber } from './format.ts';
 import { installSession as journey, type ImageChoice } from './install-session.ts';
 import './lamp-settings-form.ts';
 import './upload-panel.ts';
@@ -219,7 +219,7 @@ export class InstallView extends LitElement {
         <label>${f.pinBaud}
           <select @change=${(e: Event) => (this.pinnedBaud = Number((e.target as HTMLSelectElement).value))}>
             <option value="0" ?selected=${this.pinnedBaud === 0}>${f.baudAuto}</option>
-            ${[921600, 460800, 230400, 115200].map((b) => html`<option value=${b} ?selected=${this.pinnedBaud === b}>${b}</option>`)}
+            ${[921600, 460800, 230400, 115200].map((b) => html`<option value=${b} ?selected=${this.pinnedBaud === b}>${formatNumber(b)}</option>`)}
           </select>
         </label>
         <p class="muted">${f.pinBaudWhy}</p>
@@ -246,7 +246,7 @@ export class InstallView extends LitElement {
     if (st.flashed && this.formFor !== st) {
       return html`<section role="status" aria-live="polite">
           <h2>${f.doneTitle}</h2>
-          <p>${f.doneBody(st.flashed.seconds.toFixed(1))}</p>
+          <p>${f.doneBody(formatDuration(st.flashed.seconds, 1))}</p>
           ${journey.backupName ? html`<p>${f.backupSaved(journey.backupName)}</p>` : nothing}
         </section>
         <button class="primary" @click=${() => (this.formFor = st)}>${f.nextUpload}</button>`;
@@ -318,7 +318,7 @@ export class InstallView extends LitElement {
         <dt>${f.chip}</dt><dd data-testid="chip">${b.description}</dd>
         <dt>${f.mac}</dt><dd data-testid="mac">${b.mac}</dd>
         <dt>${f.flashSize}</dt><dd data-testid="flash-size">${b.flashSizeName}</dd>
-        <dt>${f.baud}</dt><dd>${b.baud.toLocaleString()} baud</dd>
+        <dt>${f.baud}</dt><dd>${formatNumber(b.baud)} baud</dd>
       </dl>
     </section>`;
   }

@@ -271,6 +271,31 @@ test.describe('in Bahasa Indonesia', () => {
     await expect(page.getByRole('navigation').getByRole('link', { name: 'Remote', exact: true })).toBeVisible();
     await expect(page.getByRole('combobox', { name: 'Language' }).locator('option:checked')).toHaveText('EN');
   });
+
+  test('the board’s link speed in Indonesian digits (921.600 baud), and the erase time in dtk', async ({ page, servers }) => {
+    test.setTimeout(120_000);
+    const vb = await attachBoards(page, { lamp: { chip: 'esp8266', flashSize: '4MB', timeScale: 0.5, app: micropythonApp } });
+    const dir = await mkdtemp(path.join(tmpdir(), 'nyala-care-'));
+    const file = path.join(dir, 'ESP8266_GENERIC-test.bin');
+    await writeFile(file, testImage('esp8266'));
+    try {
+      const app = await servers.serve(builds.main);
+      await page.addInitScript(() => localStorage.setItem('nyala.lang', 'id'));
+      await page.goto(`${app.url}#/install`);
+      const view = page.locator('nyala-install-view');
+      await view.getByRole('button', { name: 'Sambungkan' }).click();
+      await expect(view.getByTestId('chip')).toHaveText('ESP8266EX', { timeout: 60_000 });
+      await expect(view.getByTestId('board-info')).toContainText(/\d{3}\.\d{3} baud/);
+      await view.getByLabel('Pilih berkas .bin').setInputFiles(file);
+      await view.getByRole('button', { name: 'Flash', exact: true }).click();
+      await view.getByRole('alertdialog').getByRole('button', { name: 'Ya, flash sekarang' }).click();
+      await expect(view.getByTestId('erase-time')).toContainText(/Sudah \d+ dtk; chip 4MB biasanya butuh sekitar 10 dtk/, { timeout: 30_000 });
+      await expect(view.getByText(/Ditulis dan diperiksa dalam \d+,\d dtk/)).toBeVisible({ timeout: 120_000 });
+    } finally {
+      await vb.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 test('no such network, then a broker that refuses: each time the form comes back at the field to fix', async ({ page, servers }) => {
