@@ -63,8 +63,10 @@ function installDeps() {
   // The npm that runs this script (npm_execpath) or the one on PATH.
   const npmCli = process.env.npm_execpath;
   const [cmd, pre] = npmCli && /\.c?js$/.test(npmCli) ? [process.execPath, [npmCli]] : ['npm', []];
-  // --prefer-offline: what the npm cache already has is not downloaded again.
-  const code = run(cmd, [...pre, 'ci', '--prefer-offline', '--no-audit', '--no-fund']);
+  // --prefer-offline: what the npm cache already has is not downloaded again. --include=dev: a
+  // shell (or a build tool before us) with NODE_ENV=production would otherwise leave out the dev
+  // dependencies, and `npm start` then cannot find vite.
+  const code = run(cmd, [...pre, 'ci', '--prefer-offline', '--include=dev', '--no-audit', '--no-fund']);
   if (code !== 0) fail([`npm ci failed (exit ${code}); fix what npm printed above and run the command again.`]);
 }
 

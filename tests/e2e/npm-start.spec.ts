@@ -95,6 +95,9 @@ test('a fresh clone: `npm start` installs what it needs, the page answers, Ctrl-
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port) };
     // Whatever npm run this test set for its own package must not leak into the clone's npm.
     for (const k of Object.keys(env)) if (k.startsWith('npm_')) delete env[k];
+    // Vite's build (other tests in this worker) sets NODE_ENV=production in this process; a
+    // newcomer's shell may have it too, and the set-up must still install the dev dependencies.
+    env.NODE_ENV = 'production';
     const started = Date.now();
     child = spawn('npm', ['start'], { cwd: clone, env, detached: true });
     let out = '';
