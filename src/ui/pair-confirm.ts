@@ -2,7 +2,7 @@
 // carries the lamp's key, or why it cannot be used. Loaded only when a pairing link is opened.
 // Adding is the Remote view's job: this fires `pair` with the lamp.
 import { LitElement, css, html, nothing } from 'lit';
-import { customElement, property } from 'lit/decorators.js';
+import { customElement, property, state } from 'lit/decorators.js';
 import { findPairedLamp, parsePairingParams, type PairingResult } from '../lamp/pairing.ts';
 import type { LampSettings } from '../lamp/settings.ts';
 import { LocaleController, t } from './locale.ts';
@@ -22,14 +22,22 @@ export class PairConfirm extends LitElement {
   /** the lamps already on this device: the link may describe one of them again */
   @property({ attribute: false }) lamps: readonly LampSettings[] = [];
   private result: PairingResult | null = null;
+  /**
+   * The person agreed: the lamp is being saved and the page moves on. Without this the list of
+   * lamps grows first and the same link re-renders as "replace" the lamp it just added.
+   */
+  @state() private agreed = false;
 
   override willUpdate(changed: Map<string, unknown>) {
-    if (changed.has('params')) this.result = this.params ? parsePairingParams(this.params) : null;
+    if (changed.has('params')) {
+      this.result = this.params ? parsePairingParams(this.params) : null;
+      this.agreed = false;
+    }
   }
 
   override render() {
     const result = this.result;
-    if (!result) return nothing;
+    if (!result || this.agreed) return nothing;
     const s = t().remote;
     if (!result.ok) {
       return html`<section class="callout" role="alert" data-testid="pair-invalid">
@@ -67,6 +75,7 @@ export class PairConfirm extends LitElement {
   }
 
   private fire(detail: PairEventDetail) {
+    this.agreed = true;
     this.dispatchEvent(new CustomEvent<PairEventDetail>('pair', { detail, bubbles: true, composed: true }));
   }
 
