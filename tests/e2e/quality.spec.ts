@@ -2,22 +2,15 @@
 // state reachable without the install journey, in light and in dark; and no view writes an error
 // to the console in the production build. The remote runs against a local aedes broker and a
 // signed lamp (fixtures.ts), the console against a virtual board running real MicroPython.
-import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { pairingHash } from '../../src/lamp/pairing.ts';
 import { defaultSettings } from '../../src/lamp/settings.ts';
 import { TestBroker } from '../unit/lamp/harness.ts';
 import { micropythonBoardOptions } from '../unit/device/micropython-board.ts';
+import { expectNoViolations } from './axe.ts';
 import { builds } from './builds.ts';
 import { SignedBoard, expect, test } from './fixtures.ts';
 import { attachBoards } from './virtual-board.ts';
-
-/** axe's WCAG 2.x A/AA rules and its best practices; a failure lists each rule and where. */
-async function expectNoViolations(page: Page, state: string): Promise<void> {
-  const { violations } = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']).analyze();
-  const summary = violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`);
-  expect(summary, `axe on ${state}`).toEqual([]);
-}
 
 /** Every console error and uncaught exception from now on. */
 function collectErrors(page: Page): string[] {
