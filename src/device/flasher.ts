@@ -303,35 +303,6 @@ export class FlashSession {
   }
 }
 
-export interface FlashOptions extends ConnectOptions {
-  eraseAll?: boolean;
-  offset?: number;
-  /** read the whole flash first and hand it to this callback, before anything is erased */
-  onBackup?: (data: Uint8Array) => void | Promise<void>;
-}
-
-/** The whole routine: connect, check, (back up), erase, write, verify, reset, close. */
-export async function flashImage(port: SerialPortLike, image: Uint8Array, options: FlashOptions = {}): Promise<DetectedBoard> {
-  const emit = options.onEvent ?? (() => undefined);
-  let session: FlashSession | undefined;
-  const unplug = watchUnplug(port);
-  try {
-    session = await FlashSession.connect(port, options);
-    const problem = session.check(image, options.offset);
-    if (problem) throw new FlashError('image', problem.code, problem);
-    if (options.onBackup) await options.onBackup(await session.backup());
-    await session.write(image, options);
-    return session.board;
-  } catch (err) {
-    const e = toFlashError(err, unplug.gone);
-    emit({ state: 'error', code: e.code, detail: e.detail, ...(e.problem ? { problem: e.problem } : {}) });
-    throw e;
-  } finally {
-    unplug.stop();
-    if (session) await session.close({ reset: true });
-  }
-}
-
 /** What esptool-js's main() does, with our number of attempts: sync, identify, stub, baud. */
 async function startLoader(loader: ESPLoader, baud: number, attempts: number): Promise<void> {
   await loader.detectChip('default_reset', attempts);

@@ -2,10 +2,41 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBoard, testImage, type Board, type ChipName } from '../../board/index.ts';
-import { FlashError, FlashSession, flashImage, type FlashEvent } from '../../../src/device/flasher.ts';
+import { FlashError, FlashSession, toFlashError, type ConnectOptions, type DetectedBoard, type FlashEvent } from '../../../src/device/flasher.ts';
+import type { SerialPortLike } from '../../../src/device/port.ts';
 import { BOOT_OFFSET } from '../../../src/device/image.ts';
 
 const TIME_SCALE = 0.05;
+
+interface FlashOptions extends ConnectOptions {
+  eraseAll?: boolean;
+  offset?: number;
+  onBackup?: (data: Uint8Array) => void | Promise<void>;
+}
+
+/**
+ * The flash part of the install routine (src/device/install-routine.ts drives FlashSession the
+ * same way), in one call, so each test below looks at FlashSession itself: connect, check before
+ * anything is erased, back up, write and verify, close with a reset, and one error at the end.
+ */
+async function flashImage(port: SerialPortLike, image: Uint8Array, options: FlashOptions = {}): Promise<DetectedBoard> {
+  let session: FlashSession | undefined;
+  try {
+    session = await FlashSession.connect(port, options);
+    const problem = session.check(image, options.offset);
+    if (problem) throw new FlashError('image', problem.code, problem);
+    if (options.onBackup) await options.onBackup(await session.backup());
+    await session.write(image, options);
+    return session.board;
+  } catch (err) {
+    const e = toFlashError(err);
+    options.onEvent?.({ state: 'error', code: e.code, detail: e.detail, ...(e.problem ? { problem: e.problem } : {}) });
+    throw e;
+  } finally {
+    if (session) await session.close({ reset: true });
+  }
+}
+
 const md5 = (d: Uint8Array) => createHash('md5').update(d).digest('hex');
 
 let boards: Board[] = [];
