@@ -28,7 +28,7 @@ async function startApp(): Promise<{ url: string; child: ChildProcess; output: (
   return { url: `http://localhost:${port}/`, child, output: () => out };
 }
 
-test('npm start: virtual board, built-in image, prefilled settings, local broker, the LED lights', async ({ page }) => {
+test('npm start: virtual board, built-in image, prefilled settings, local broker, the LED lights', async ({ page, browser }) => {
   test.setTimeout(300_000);
   const app = await startApp();
   try {
@@ -59,6 +59,20 @@ test('npm start: virtual board, built-in image, prefilled settings, local broker
     await expect(led).toHaveAttribute('data-on', 'true');
     await page.getByRole('button', { name: 'Off', exact: true }).click();
     await expect(led).toHaveAttribute('data-on', 'false', { timeout: 30_000 });
+
+    // Another page (the phone, in a browser of its own) draws the same board, and its LED follows
+    // the lamp when the laptop switches it.
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    try {
+      const phonePage = await phone.newPage();
+      await phonePage.goto(`${app.url}#/remote`, { waitUntil: 'domcontentloaded' });
+      const phoneLed = phonePage.getByTestId('virtual-boards').getByRole('img', { name: /Virtual board ESP8266 LED/ });
+      await expect(phoneLed).toHaveAttribute('data-on', 'false', { timeout: 30_000 });
+      await page.getByRole('button', { name: 'On', exact: true }).click();
+      await expect(phoneLed).toHaveAttribute('data-on', 'true', { timeout: 30_000 });
+    } finally {
+      await phone.close();
+    }
   } finally {
     // Ctrl-C stops all of it: the process group exits on SIGINT.
     process.kill(-app.child.pid!, 'SIGINT');
