@@ -14,24 +14,14 @@ import { micropythonBoardOptions } from '../unit/device/micropython-board.ts';
 import { TestBroker } from '../unit/lamp/harness.ts';
 import { defaultSettings } from '../../src/lamp/settings.ts';
 import { expectNoViolations } from './axe.ts';
+import { WIFI, fillBoardSettings } from './board-form.ts';
 import { builds } from './builds.ts';
 import { expect, test } from './fixtures.ts';
 import { attachBoards } from './virtual-board.ts';
 
 test.use({ locale: 'en-US' });
 
-const WIFI = { ssid: 'Rumah Suko', password: 'sooko9999' };
 
-/** The board's settings for this broker, with this Wi-Fi password; returns the form. */
-async function fillSettings(view: Locator, broker: TestBroker, password: string): Promise<Locator> {
-  const form = view.locator('nyala-lamp-settings-form');
-  await form.getByLabel('Network name (SSID)').fill(WIFI.ssid);
-  await form.getByLabel('Wi-Fi password', { exact: true }).fill(password);
-  await form.getByLabel('Broker host for the board').fill('127.0.0.1');
-  await form.getByLabel('Broker TCP port for the board').fill(String(broker.tcpPort));
-  await form.getByLabel('WebSocket address (for the browser)').fill(broker.wsUrl);
-  return form;
-}
 
 /** Connect to a board that runs MicroPython and choose "Just upload". */
 async function justUpload(page: Page): Promise<Locator> {
@@ -64,7 +54,7 @@ for (const colorScheme of ['light', 'dark'] as const) {
         await page.goto(`${app.url}#/install`);
         const view = await justUpload(page);
         await expectNoViolations(page, 'install: settings');
-        const form = await fillSettings(view, broker, 'salah-sekali');
+        const form = await fillBoardSettings(view, broker, 'salah-sekali');
         await form.getByRole('button', { name: 'Upload' }).click();
         await expect(view.getByTestId('upload-state')).toBeVisible({ timeout: 30_000 });
         await expectNoViolations(page, 'install: uploading');
@@ -178,7 +168,7 @@ test('a board that already carries a lamp keeps it: upload again, the same lamp,
     await page.evaluate((lamp) => localStorage.setItem('nyala.lamps.v1', JSON.stringify({ format: 'nyala-lamps', version: 1, lamps: [lamp] })), other);
     await page.reload();
     let view = await justUpload(page);
-    const form = await fillSettings(view, broker, WIFI.password);
+    const form = await fillBoardSettings(view, broker, WIFI.password);
     await form.getByRole('button', { name: 'Upload' }).click();
     await expect(view.locator('nyala-upload-panel').getByTestId('lamp-online')).toBeVisible({ timeout: 120_000 });
     const before = (await savedLamps(page)).filter((l) => l.key !== other.key);
@@ -237,7 +227,7 @@ test('Cancel of an upload: one Cancel while it runs, and the words say what stat
     const app = await servers.serve(builds.main);
     await page.goto(`${app.url}#/install`);
     const view = await justUpload(page);
-    const form = await fillSettings(view, broker, WIFI.password);
+    const form = await fillBoardSettings(view, broker, WIFI.password);
     await form.getByRole('button', { name: 'Upload' }).click();
     await expect(view.getByTestId('upload-state')).toContainText('Writing', { timeout: 60_000 });
     await expect(view.getByRole('button', { name: 'Cancel' })).toHaveCount(1);
@@ -307,7 +297,7 @@ test('no such network, then a broker that refuses: each time the form comes back
     const app = await servers.serve(builds.main);
     await page.goto(`${app.url}#/install`);
     const view = await justUpload(page);
-    const form = await fillSettings(view, broker, WIFI.password);
+    const form = await fillBoardSettings(view, broker, WIFI.password);
     await form.getByLabel('Network name (SSID)').fill('Tetangga');
     await form.getByRole('button', { name: 'Upload' }).click();
 

@@ -9,13 +9,13 @@ import path from 'node:path';
 import { testImage } from '../board/index.ts';
 import { micropythonApp } from '../board/micropython/index.ts';
 import { TestBroker } from '../unit/lamp/harness.ts';
+import { WIFI, fillBoardSettings } from './board-form.ts';
 import { builds } from './builds.ts';
 import { expect, test } from './fixtures.ts';
 import { attachBoards } from './virtual-board.ts';
 
 test.use({ locale: 'en-US' });
 
-const WIFI = { ssid: 'Rumah Suko', password: 'sooko9999' };
 
 let dir = '';
 test.beforeAll(async () => {
@@ -56,12 +56,7 @@ test('ESP32-C3: flash and upload from the page, the port coming back by itself a
     expect(await page.evaluate(async () => (await (navigator as unknown as { serial: { getPorts(): Promise<unknown[]> } }).serial.getPorts()).length)).toBe(1);
 
     await view.getByRole('button', { name: 'Next: Wi-Fi and broker settings' }).click();
-    const form = view.locator('nyala-lamp-settings-form');
-    await form.getByLabel('Network name (SSID)').fill(WIFI.ssid);
-    await form.getByLabel('Wi-Fi password', { exact: true }).fill(WIFI.password);
-    await form.getByLabel('Broker host for the board').fill('127.0.0.1');
-    await form.getByLabel('Broker TCP port for the board').fill(String(broker.tcpPort));
-    await form.getByLabel('WebSocket address (for the browser)').fill(broker.wsUrl);
+    const form = await fillBoardSettings(view, broker);
     await form.getByRole('button', { name: 'Upload' }).click();
     await expect(view.locator('nyala-upload-panel').getByTestId('lamp-online')).toBeVisible({ timeout: 120_000 });
   } finally {

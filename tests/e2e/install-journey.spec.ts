@@ -10,6 +10,7 @@ import type { Page } from '@playwright/test';
 import { testImage } from '../board/index.ts';
 import { micropythonApp } from '../board/micropython/index.ts';
 import { TestBroker } from '../unit/lamp/harness.ts';
+import { WIFI, fillBoardSettings } from './board-form.ts';
 import { builds } from './builds.ts';
 import { expect, test } from './fixtures.ts';
 import { attachBoards } from './virtual-board.ts';
@@ -150,7 +151,6 @@ test('the "new version" prompt waits until the flash has ended', async ({ page, 
   }
 });
 
-const WIFI = { ssid: 'Rumah Suko', password: 'sooko9999' };
 
 /**
  * Espressif's native USB on the page: the virtual ESP32 wired as USB-Serial-JTAG (0x303a:0x1001).
@@ -192,12 +192,7 @@ for (const how of ['by itself', 'chosen again'] as const) {
       }
       await expect(view.getByText('MicroPython is on the board')).toBeVisible({ timeout: 60_000 });
       await view.getByRole('button', { name: 'Next: Wi-Fi and broker settings' }).click();
-      const form = view.locator('nyala-lamp-settings-form');
-      await form.getByLabel('Network name (SSID)').fill(WIFI.ssid);
-      await form.getByLabel('Wi-Fi password', { exact: true }).fill(WIFI.password);
-      await form.getByLabel('Broker host for the board').fill('127.0.0.1');
-      await form.getByLabel('Broker TCP port for the board').fill(String(broker.tcpPort));
-      await form.getByLabel('WebSocket address (for the browser)').fill(broker.wsUrl);
+      const form = await fillBoardSettings(view, broker);
       await form.getByRole('button', { name: 'Upload' }).click();
       await expect(view.locator('nyala-upload-panel').getByTestId('lamp-online')).toBeVisible({ timeout: 120_000 });
     } finally {

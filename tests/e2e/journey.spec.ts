@@ -8,11 +8,11 @@ import type { Locator, Page } from '@playwright/test';
 import { testImage, type ChipName } from '../board/index.ts';
 import { micropythonApp } from '../board/micropython/index.ts';
 import { TestBroker } from '../unit/lamp/harness.ts';
+import { WIFI, fillBoardSettings } from './board-form.ts';
 import { builds } from './builds.ts';
 import { expect, test } from './fixtures.ts';
 import { attachBoards } from './virtual-board.ts';
 
-const WIFI = { ssid: 'Rumah Suko', password: 'sooko9999' };
 
 /** A fresh board through the installer: connect, choose the .bin, flash, on to the settings. */
 async function flash(page: Page, appUrl: string, chip: ChipName, dir: string) {
@@ -32,12 +32,7 @@ async function flash(page: Page, appUrl: string, chip: ChipName, dir: string) {
 
 /** The board's settings for this broker and Wi-Fi, then Upload. */
 async function submitSettings(view: Locator, broker: TestBroker, topics: 'device' | 'tutorial') {
-  const form = view.locator('nyala-lamp-settings-form');
-  await form.getByLabel('Network name (SSID)').fill(WIFI.ssid);
-  await form.getByLabel('Wi-Fi password', { exact: true }).fill(WIFI.password);
-  await form.getByLabel('Broker host for the board').fill('127.0.0.1');
-  await form.getByLabel('Broker TCP port for the board').fill(String(broker.tcpPort));
-  await form.getByLabel('WebSocket address (for the browser)').fill(broker.wsUrl);
+  const form = await fillBoardSettings(view, broker);
   if (topics === 'tutorial') {
     // Topics are an advanced setting: open that part of the form first.
     await form.locator('details.advanced > summary').click();
