@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Aedes } from 'aedes';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { connectAsync, type IClientPublishOptions, type MqttClient } from 'mqtt';
 import { createBoard, testImage, type AccessPoint, type Board, type ChipName } from '../../board/index.ts';
 import { createMicroPython, writeBoardFiles } from '../../board/micropython/index.ts';
@@ -281,6 +282,21 @@ export function makeBroker(kind: BrokerKind, credentials?: Credentials): TestBro
     return Object.assign(b, { dispose: () => b.stop() });
   }
   return new MosquittoBroker(credentials);
+}
+
+/**
+ * Inside a `describe.each(brokerKinds())`: the broker of that kind for the whole block, and a list
+ * of clean-ups run (last first) after each test.
+ */
+export function useBroker(kind: BrokerKind): { broker: TestBroker & { dispose(): Promise<void> }; cleanups: Array<() => Promise<void>> } {
+  const broker = makeBroker(kind);
+  const cleanups: Array<() => Promise<void>> = [];
+  beforeAll(() => broker.start(), 20_000);
+  afterAll(() => broker.dispose(), 20_000);
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  }, 20_000);
+  return { broker, cleanups };
 }
 
 function run(command: string, args: string[]): Promise<void> {

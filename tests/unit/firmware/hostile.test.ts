@@ -12,8 +12,8 @@
 // also counts the virtual board's own socket and poll, which are Python here (about 370 B per
 // poll() and three times the bytes per recv(), measured) and C on a chip: the budget below is for
 // the virtual board; on a chip the same packets need less than half of it.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Phone, brokerKinds, deviceTopics, enterRawRepl, lampConfig, makeBroker, rawExec, startLamp, firmwareSources, type Lamp, type Topics } from './harness.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Phone, brokerKinds, deviceTopics, enterRawRepl, lampConfig, rawExec, useBroker, startLamp, firmwareSources, type Lamp, type Topics } from './harness.ts';
 import { HostileBroker, mqttString, packet, publishPacket, type HostileConnection } from './raw-mqtt.ts';
 import { Owner, newKey } from './signer.ts';
 
@@ -181,13 +181,7 @@ let seq = 0;
 const uniqueId = (): string => `${(process.pid + 0xa000).toString(16)}${(seq++).toString(16)}`.slice(-6).padStart(6, '0');
 
 describe.each(brokerKinds())('a hostile broker, then %s', (kind) => {
-  const broker = makeBroker(kind);
-  const cleanups: Array<() => Promise<void>> = [];
-  beforeAll(() => broker.start(), 20_000);
-  afterAll(() => broker.dispose(), 20_000);
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  }, 20_000);
+  const { broker, cleanups } = useBroker(kind);
 
   it.each(CASES)('$name', async ({ line, script }) => {
     const topics = deviceTopics(uniqueId());

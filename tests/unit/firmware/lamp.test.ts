@@ -1,6 +1,6 @@
 // The lamp firmware (firmware/*.py) on the virtual board with the real MicroPython, against real
 // brokers: aedes and Mosquitto. An MQTT.js client stands in for the phone.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   Phone,
   SilentProxy,
@@ -9,6 +9,7 @@ import {
   deviceTopics,
   lampConfig,
   makeBroker,
+  useBroker,
   retained,
   startLamp,
   type Lamp,
@@ -25,14 +26,7 @@ let seq = 0;
 const uniqueId = (): string => `${process.pid.toString(16)}${(seq++).toString(16)}`.slice(-6).padStart(6, '0');
 
 describe.each(brokerKinds())('the lamp against %s', (kind) => {
-  const broker = makeBroker(kind);
-  const cleanups: Array<() => Promise<void>> = [];
-
-  beforeAll(() => broker.start(), 20_000);
-  afterAll(() => broker.dispose(), 20_000);
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  }, 20_000);
+  const { broker, cleanups } = useBroker(kind);
 
   async function phone(...topics: string[]): Promise<Phone> {
     const p = await Phone.connect(broker.port);

@@ -2,7 +2,7 @@
 // board against aedes and Mosquitto. The owner's phone signs with node:crypto (./signer.ts); a
 // stranger has everything but the key: it reads every topic, publishes anything (retained too),
 // connects with any client id, records and replays.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Phone,
   TUTORIAL_TOPICS,
@@ -10,7 +10,7 @@ import {
   deviceTopics,
   enterRawRepl,
   lampConfig,
-  makeBroker,
+  useBroker,
   rawExec,
   retained,
   startLamp,
@@ -77,14 +77,7 @@ describe('the MAC, computed by the firmware on the board', () => {
 });
 
 describe.each(brokerKinds())('a signed lamp against %s', (kind) => {
-  const broker = makeBroker(kind);
-  const cleanups: Array<() => Promise<void>> = [];
-
-  beforeAll(() => broker.start(), 20_000);
-  afterAll(() => broker.dispose(), 20_000);
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  }, 20_000);
+  const { broker, cleanups } = useBroker(kind);
 
   async function phone(...topics: string[]): Promise<Phone> {
     const p = await Phone.connect(broker.port);
