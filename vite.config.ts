@@ -2,6 +2,7 @@
 import { defineConfig } from 'vite';
 import { VitePWA, type VitePWAOptions } from 'vite-plugin-pwa';
 import { remotePrecache } from './scripts/remote-precache.ts';
+import { mqttBrowser } from './scripts/mqtt-browser.ts';
 
 // One setting picks where the app lives: "/" for the root, "/<repo>/" for a GitHub Pages project
 // site. `vite build --base /x/` on the command line overrides it; the manifest follows whichever
@@ -42,6 +43,9 @@ export default defineConfig({
     sourcemap: false,
   },
   plugins: [
+    // The bare `mqtt` import, for the browser only (never under vitest): MQTT.js bundled from its
+    // CommonJS build without its Node-only parts (scripts/mqtt-browser.ts).
+    mqttBrowser(),
     precache.plugin,
     VitePWA({
       // We register the worker ourselves through workbox-window so the update is always a prompt,

@@ -16,9 +16,10 @@
 // ignores replays of the lamp's own old messages it can recognise, and retries a command that lost
 // its challenge to another phone. Whatever anyone sends, what is kept is bounded: payloads over
 // MAX_PAYLOAD_BYTES are dropped unread, the log keeps `logLimit` entries of bounded size.
-// The browser build of MQTT.js (dist/mqtt.esm.js) has only a default export.
+// The default export: in Node it is MQTT.js's module, in the browser build MQTT.js as
+// scripts/mqtt-browser.ts bundles it (which has no url.parse: connect() gets brokerOptions()).
 import mqtt from 'mqtt';
-import type { MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import {
   checkWebSocketUrl,
   isLampKeyHex,
@@ -398,7 +399,8 @@ export class LampRemote {
     this.attempt += 1;
     this.setConnection({ state: 'connecting', attempt: this.attempt });
     const { broker, topics } = this.settings;
-    const client = mqtt.connect(broker.ws, {
+    const client = mqtt.connect({
+      ...brokerOptions(broker.ws),
       clientId: this.clientId,
       username: broker.user === '' ? undefined : broker.user,
       password: broker.user === '' ? undefined : broker.password,
@@ -681,6 +683,25 @@ export class LampRemote {
   private emit(event: RemoteEvent): void {
     for (const listener of this.listeners) listener(event);
   }
+}
+
+/**
+ * The broker's address as MQTT.js's connect options, parsed with the WHATWG URL: what MQTT.js
+ * would take from the URL string with Node's url.parse (scheme, host, port, path with query,
+ * user:password), which the browser build leaves out. No port means MQTT.js's 80 (ws) or 443
+ * (wss), as a URL without one means. Only ws: and wss: reach here (settingsProblem checks).
+ */
+export function brokerOptions(wsUrl: string): IClientOptions {
+  const url = new URL(wsUrl);
+  const protocol = url.protocol.replace(/:$/, '');
+  if (protocol !== 'ws' && protocol !== 'wss') throw new Error(`not a WebSocket URL: ${protocol}`);
+  const options: IClientOptions = { protocol, hostname: url.hostname, host: url.hostname, path: url.pathname + url.search };
+  if (url.port !== '') options.port = Number(url.port);
+  // url.parse gave MQTT.js user:password from the address, and it let them win over the options.
+  if (url.username !== '') {
+    options.auth = decodeURIComponent(url.username) + (url.password === '' ? '' : `:${decodeURIComponent(url.password)}`);
+  }
+  return options;
 }
 
 function clearSignedTimers(pending: PendingCommand): void {
