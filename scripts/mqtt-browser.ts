@@ -19,7 +19,12 @@ const require = createRequire(import.meta.url);
 const stubs = path.join(path.dirname(fileURLToPath(import.meta.url)), 'mqtt-browser');
 /** node_modules/mqtt/build/index.js: the `default` export condition, MQTT.js's compiled CommonJS. */
 const mqttEntry = require.resolve('mqtt');
-const connectDir = path.join(path.dirname(mqttEntry), 'lib', 'connect') + path.sep;
+const mqttBuild = path.dirname(mqttEntry) + path.sep;
+const connectDir = path.join(mqttBuild, 'lib', 'connect') + path.sep;
+/** MQTT.js reads its package.json for its version only (lib/shared.js MQTTJS_VERSION); its own
+ *  esbuild.js gives the browser bundle just that, and so do we, instead of the whole manifest. */
+const VERSION_ID = '\0nyala-mqtt-version';
+const mqttVersion = (require('mqtt/package.json') as { version: string }).version;
 
 /** Bare imports anywhere in MQTT.js's graph. */
 const bare: Record<string, string> = {
@@ -56,9 +61,13 @@ const usesProcess = /[\\/]node_modules[\\/](?:mqtt[\\/]build|process-nextick-arg
 function hooks() {
   return {
     resolveId(id: string, importer?: string): string | null {
+      if (importer?.startsWith(mqttBuild) && id.endsWith('/package.json')) return VERSION_ID;
       if (importer?.startsWith(connectDir) && id in transports) return transports[id] ?? null;
       if (id in bare && inMqttGraph(importer)) return bare[id] ?? null;
       return null;
+    },
+    load(id: string): string | null {
+      return id === VERSION_ID ? `export const version = ${JSON.stringify(mqttVersion)};` : null;
     },
     transform(code: string, id: string): string | null {
       // MQTT.js's build and process-nextick-args (mqtt-packet's) use Node's `process` as a global
@@ -71,7 +80,7 @@ function hooks() {
 }
 
 export function mqttBrowser(): Plugin {
-  const { resolveId, transform } = hooks();
+  const { resolveId, load, transform } = hooks();
   return {
     name: 'nyala-mqtt-browser',
     enforce: 'pre',
@@ -82,11 +91,12 @@ export function mqttBrowser(): Plugin {
         // An alias (not a resolveId hook) so the dev server's dependency pre-bundling, which
         // resolves `optimizeDeps.include` through aliases only, starts from the same file.
         resolve: { alias: [{ find: /^mqtt$/, replacement: mqttEntry }] },
-        optimizeDeps: { rolldownOptions: { plugins: [{ name: 'nyala-mqtt-browser-prebundle', resolveId, transform }] } },
+        optimizeDeps: { rolldownOptions: { plugins: [{ name: 'nyala-mqtt-browser-prebundle', resolveId, load, transform }] } },
       };
     },
     applyToEnvironment: (environment) => environment.config.consumer === 'client',
     resolveId: (id, importer) => resolveId(id, importer),
+    load: (id) => load(id),
     transform: (code, id) => transform(code, id),
   };
 }

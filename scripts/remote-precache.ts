@@ -13,12 +13,16 @@ import type { Plugin } from 'vite';
 /**
  * Dynamic imports whose chunks are cached on first use instead: the views only a desktop with a
  * serial port opens, and the pairing QR code (shown by the device that already has the lamp, to
- * another one; the QR encoder is a third of what the Remote adds to mqtt + lit).
+ * another one; the QR encoder is a third of what the Remote adds to mqtt + lit), and the
+ * languages a page did not choose.
  */
 const FIRST_USE_ONLY = [
   /[\\/]src[\\/]ui[\\/]install-view\.ts$/,
   /[\\/]src[\\/]ui[\\/]console-view\.ts$/,
   /[\\/]src[\\/]ui[\\/]pair-qr\.ts$/,
+  // Each language's strings: the page loads the one it shows and puts it in the asset cache
+  // itself (src/ui/locale.ts); precaching both would make every phone download both.
+  /[\\/]src[\\/]i18n[\\/](?:en|id)[\\/]index\.ts$/,
 ];
 
 interface ManifestEntry {

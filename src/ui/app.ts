@@ -2,7 +2,7 @@
 // hash, the navigation (at the bottom on a phone, within thumb reach), and the update prompt.
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { LocaleController, lang, setLang, t } from './locale.ts';
+import { LocaleController, lang, localeLoaded, setLang, t } from './locale.ts';
 import { hrefFor, parseHash, type Route, type ViewName } from './router.ts';
 import { applyUpdate, onPwaChange, promptInstall, pwaState } from './pwa.ts';
 import { journeyStatus, onJourneyChange, type JourneyStatus } from './journey-status.ts';
@@ -29,6 +29,8 @@ export class NyalaApp extends LitElement {
   private readonly locale = new LocaleController(this);
   @state() private route: Route = this.currentRoute();
   @state() private offlineNoted = false;
+  /** A language the person chose that could not be fetched (offline before it was ever loaded). */
+  @state() private langUnavailable: Lang | null = null;
   /** "Later": the new version is used at the next start, when the waiting worker takes over. */
   @state() private updateDismissed = false;
   private offPwa?: () => void;
@@ -53,6 +55,11 @@ export class NyalaApp extends LitElement {
     window.removeEventListener('hashchange', this.onHashChange);
     this.offPwa?.();
     this.offJourney?.();
+  }
+
+  /** Nothing is drawn until the page's language has loaded (locale.ts); it tells us then. */
+  protected override shouldUpdate(changed: Map<PropertyKey, unknown>): boolean {
+    return localeLoaded() && super.shouldUpdate(changed);
   }
 
   private currentRoute(): Route {
@@ -100,7 +107,7 @@ export class NyalaApp extends LitElement {
             <select
               aria-label=${s.language}
               .value=${lang()}
-              @change=${(e: Event) => setLang((e.target as HTMLSelectElement).value as Lang)}
+              @change=${(e: Event) => void this.switchLang(e.target as HTMLSelectElement)}
             >
               <!-- A compact label (ID / EN); each option's accessible name is the language's own name. -->
               <option value="id" lang="id" aria-label=${s.languageId} title=${s.languageId} ?selected=${lang() === 'id'}>ID</option>
@@ -115,6 +122,9 @@ export class NyalaApp extends LitElement {
         )}
       </nav>
       ${this.route.unknown ? html`<p class="notice" role="status">${s.notFound}</p>` : nothing}
+      ${this.langUnavailable
+        ? html`<p class="notice" role="status">${s.languageUnavailable(this.langUnavailable === 'id' ? s.languageId : s.languageEn)}</p>`
+        : nothing}
       ${pwa.updateWaiting && pwa.updateOffered && !this.updateDismissed
         ? html`<div class="update" role="alert" data-testid="update-prompt">
             <span>${pwa.busy ? s.updateBusy : s.updateReady}</span>
@@ -133,6 +143,14 @@ export class NyalaApp extends LitElement {
         : nothing}
       <footer><small data-testid="build-id">${s.version(__NYALA_BUILD_ID__)}</small></footer>
     `;
+  }
+
+  /** The other language is fetched the first time it is chosen; offline that can fail. */
+  private async switchLang(select: HTMLSelectElement): Promise<void> {
+    const wanted = select.value as Lang;
+    const ok = await setLang(wanted);
+    this.langUnavailable = ok ? null : wanted;
+    if (!ok) select.value = lang();
   }
 
   /** The install journey's progress beside "Install", wherever the person is. */

@@ -15,7 +15,6 @@ import {
   type SettingsIssue,
 } from '../lamp/settings.ts';
 import { LocaleController, t } from './locale.ts';
-import '../i18n/board-strings.ts';
 import { issueText } from './settings-text.ts';
 import { viewStyles, visuallyHidden } from './view-styles.ts';
 import { demoInfo } from './demo-hooks.ts';

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { pickLang, strings } from '../../src/i18n/index.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadLang, pickLang, strings } from '../../src/i18n/index.ts';
 import '../../src/i18n/installer.ts';
 
 describe('language choice', () => {
@@ -29,6 +29,11 @@ function call(fn: (...a: unknown[]) => string): string {
 }
 
 describe('dictionaries', () => {
+  beforeAll(async () => {
+    await loadLang('en');
+    await loadLang('id');
+  });
+
   it('have the same keys in both languages and no empty text', () => {
     const en = strings('en');
     const id = strings('id');
@@ -40,6 +45,15 @@ describe('dictionaries', () => {
         expect(String(text).trim().length, `${name}.${key}`).toBeGreaterThan(0);
       }
     }
+  });
+
+  it('keep each language in its own module: neither holds the other’s text', async () => {
+    const { core: en } = await import('../../src/i18n/en/index.ts');
+    const { core: id } = await import('../../src/i18n/id/index.ts');
+    expect(strings('en').remote).toBe(en.remote);
+    expect(strings('id').remote).toBe(id.remote);
+    expect(JSON.stringify(en)).not.toContain(id.remote.intro);
+    expect(JSON.stringify(id)).not.toContain(en.remote.intro);
   });
 
   it('are really translated: the Indonesian install title differs from the English one', () => {
