@@ -31,6 +31,7 @@ const bare: Record<string, string> = {
   url: path.join(stubs, 'url.cjs'),
   debug: path.join(stubs, 'debug.cjs'),
   'lru-cache': path.join(stubs, 'lru-cache.cjs'),
+  'readable-stream': path.join(stubs, 'readable-stream.mjs'),
   buffer: require.resolve('buffer/'),
   events: require.resolve('events/'),
   // readable-stream asks for 'process/' (the npm package); its browser half is process/browser.js.
