@@ -26,11 +26,17 @@ export const SECTOR_ERASE_MS = 45;
 export const BLOCK_ERASE_MS = 150;
 export const CHIP_ERASE_MS_PER_MB = 2500;
 export const PAGE_PROGRAM_MS = 0.4;
+/** Reading at the loaders' 40 MHz SPI clock, one data line (Read Data 03h): 5 MB/s. */
+export const READ_MS_PER_MB = 200;
 /** Modelled ms per MB of SPI_FLASH_MD5 (read + hash), by chip and loader (see above). */
 export const MD5_MS_PER_MB: Readonly<Record<'esp8266' | 'esp32', { rom?: number; stub: number }>> = {
-  esp8266: { stub: 200 + 150 },
-  esp32: { rom: 200 + 300, stub: 200 + 150 },
+  esp8266: { stub: READ_MS_PER_MB + 150 },
+  esp32: { rom: READ_MS_PER_MB + 300, stub: READ_MS_PER_MB + 150 },
 };
+
+export function readTimeMs(bytes: number): number {
+  return (READ_MS_PER_MB * bytes) / (1024 * 1024);
+}
 
 export function md5TimeMs(chip: ChipName, loader: 'rom' | 'stub', bytes: number, msPerMb?: number): number {
   const perMb = msPerMb ?? MD5_MS_PER_MB[chipFamily(chip)][loader] ?? MD5_MS_PER_MB[chipFamily(chip)].stub;

@@ -4,13 +4,18 @@
 // - FLASH_DATA / FLASH_DEFL_DATA are acknowledged once the checksum is checked; the block is
 //   inflated, erased ahead and written afterwards, while the host already sends the next one, and
 //   a failure there is reported in the answer to the next command (its "accumulated_result");
-// - erase is just in time, sector by sector, skipping sectors that read blank until the first
-//   dirty one, then 64 KB blocks where aligned;
+// - erase is just in time, sector by sector, skipping sectors that read blank (each read costs
+//   the flash's read time) until the first dirty one, then 64 KB blocks where aligned. An erase is
+//   started and not waited for (esp-stub-lib src/flash.c stub_lib_flash_start_next_erase, called
+//   with timeout 0: a busy chip means "not now"): FLASH_BEGIN starts the first one and answers at
+//   once, each inflate step starts one if the chip is idle, and a write waits for the chip to
+//   finish before it starts the next erase it needs and before programming. So the chip erases
+//   while the next block is on the wire, and only one erase runs at a time, as on the chip;
 // - SYNC is answered eight times with value 0; READ_FLASH keeps one packet in flight and ends with
 //   the MD5 of what it sent; GET_SECURITY_INFO is not implemented on ESP8266 and ESP32
 //   (on ESP32-C3 and -S3 it is the ROM's answer).
 import { createHash } from 'node:crypto';
-import { BLOCK_SIZE, SECTOR_ERASE_MS, BLOCK_ERASE_MS, SECTOR_SIZE } from './flash.ts';
+import { BLOCK_SIZE, SECTOR_ERASE_MS, BLOCK_ERASE_MS, SECTOR_SIZE, readTimeMs } from './flash.ts';
 import { SECURITY_INFO_API_VERSION } from './chip.ts';
 import { StreamInflater } from './inflater.ts';
 import { FrameLoop, type LoaderHost } from './loader.ts';
@@ -31,6 +36,8 @@ export class StubLoader extends FrameLoop {
   private mem: { remaining: number } | undefined;
   private accumulated: number = StubCode.SUCCESS;
   private dirtySeen = false;
+  /** The erase the stub started and has not waited for: the flash chip is busy until it ends. */
+  private erasing: Promise<void> | undefined;
 
   constructor(host: LoaderHost) {
     super(host);
@@ -140,6 +147,7 @@ export class StubLoader extends FrameLoop {
         const addr = u32(data, 0);
         const size = u32(data, 1);
         if (!h.flash.inRange(addr, size)) return { code: StubCode.FAILED_SPI_OP };
+        await this.idle();
         await h.delay(h.md5Ms('stub', size));
         const md5 = createHash('md5').update(h.flash.read(addr, size)).digest();
         return { code: StubCode.SUCCESS, body: new Uint8Array(md5) };
@@ -160,6 +168,7 @@ export class StubLoader extends FrameLoop {
         if (data.length !== 16) return { code: StubCode.BAD_DATA_LEN };
         return { code: StubCode.SUCCESS, post: () => this.readFlash(u32(data, 0), u32(data, 1), u32(data, 2)) };
       case Op.ERASE_FLASH:
+        await this.idle();
         await h.delay(h.flash.eraseChip());
         return { code: StubCode.SUCCESS };
       case Op.ERASE_REGION: {
@@ -168,6 +177,7 @@ export class StubLoader extends FrameLoop {
         const size = u32(data, 1);
         if (addr % SECTOR_SIZE !== 0 || size % SECTOR_SIZE !== 0) return { code: StubCode.BAD_DATA_LEN };
         if (!h.flash.inRange(addr, size)) return { code: StubCode.FAILED_SPI_OP };
+        await this.idle();
         await h.delay(h.flash.erase(addr, size));
         return { code: StubCode.SUCCESS };
       }
@@ -192,15 +202,22 @@ export class StubLoader extends FrameLoop {
     };
     this.dirtySeen = false;
     if (end > this.host.flash.size) return StubCode.FAILED_SPI_OP;
-    return this.eraseNext();
+    return this.eraseNext(false);
   }
 
-  /** One step of just-in-time erase (s_conditional_erase_next). */
-  private async eraseNext(): Promise<number> {
+  /**
+   * One step of just-in-time erase (s_conditional_erase_next): skip a sector that reads blank, or
+   * start the next erase. With `wait` false a busy chip means "not now" (timeout 0); with `wait`
+   * true it waits for the chip first, as s_ensure_flash_erased_to's loop ends up doing.
+   */
+  private async eraseNext(wait: boolean): Promise<number> {
     const f = this.flashOp;
     if (!f || f.eraseRemaining <= 0) return StubCode.SUCCESS;
     const flash = this.host.flash;
     if (!this.dirtySeen) {
+      // Reading needs the chip idle; it only happens before this operation's first erase.
+      await this.idle();
+      await this.host.delay(readTimeMs(SECTOR_SIZE));
       if (flash.isBlank(f.nextErase, SECTOR_SIZE)) {
         f.nextErase += SECTOR_SIZE;
         f.eraseRemaining -= SECTOR_SIZE;
@@ -208,22 +225,42 @@ export class StubLoader extends FrameLoop {
       }
       this.dirtySeen = true;
     }
+    if (this.erasing) {
+      if (!wait) return StubCode.SUCCESS;
+      await this.idle();
+    }
     const step = f.nextErase % BLOCK_SIZE === 0 && f.eraseRemaining >= BLOCK_SIZE ? BLOCK_SIZE : SECTOR_SIZE;
     flash.erase(f.nextErase, step);
-    await this.host.delay(step === BLOCK_SIZE ? BLOCK_ERASE_MS : SECTOR_ERASE_MS);
+    this.startBusy(step === BLOCK_SIZE ? BLOCK_ERASE_MS : SECTOR_ERASE_MS);
     f.nextErase += step;
     f.eraseRemaining -= step;
     return StubCode.SUCCESS;
+  }
+
+  /** The chip works on its own for `ms` (an erase in progress); the stub goes on meanwhile. */
+  private startBusy(ms: number): void {
+    const done: Promise<void> = this.host.delay(ms).finally(() => {
+      if (this.erasing === done) this.erasing = undefined;
+    });
+    // A reset while the chip is busy rejects the delay (Halted); whoever waits sees it.
+    done.catch(() => undefined);
+    this.erasing = done;
+  }
+
+  /** Wait until the flash chip is idle (stub_lib_flash_wait_ready). */
+  private async idle(): Promise<void> {
+    while (this.erasing) await this.erasing;
   }
 
   private async write(bytes: Uint8Array): Promise<number> {
     const f = this.flashOp!;
     const n = Math.min(bytes.length, f.remaining);
     while (f.nextErase < f.offset + n) {
-      const r = await this.eraseNext();
+      const r = await this.eraseNext(true);
       if (r !== StubCode.SUCCESS) return r;
     }
     if (!this.host.flash.inRange(f.offset, n)) return StubCode.FAILED_SPI_OP;
+    await this.idle();
     await this.host.delay(this.host.flash.program(f.offset, bytes.subarray(0, n)));
     f.offset += n;
     f.remaining -= n;
@@ -252,8 +289,8 @@ export class StubLoader extends FrameLoop {
     return {
       code: StubCode.SUCCESS,
       post: async () => {
-        // Opportunistic erase while inflating, as the stub does.
-        const r = await this.eraseNext();
+        // Opportunistic erase while inflating, as the stub does: started only if the chip is idle.
+        const r = await this.eraseNext(false);
         if (r !== StubCode.SUCCESS) return r;
         let out: Uint8Array;
         try {
@@ -270,6 +307,7 @@ export class StubLoader extends FrameLoop {
     const flash = this.host.flash;
     if (packetSize > 4096 || packetSize === 0) return StubCode.BAD_DATA_LEN;
     if (!flash.inRange(offset, size)) return StubCode.FAILED_SPI_OP;
+    await this.idle();
     const md5 = createHash('md5');
     let sent = 0;
     let acked = 0;
