@@ -192,16 +192,19 @@ export class FlashSession {
     const onGone = (): void => unplugged.abort();
     this.port.addEventListener?.('disconnect', onGone);
     const signal = AbortSignal.any([...(this.opts.signal ? [this.opts.signal] : []), stall.signal, unplugged.signal]);
+    const eraseAll = options.eraseAll ?? true;
+    // Without a chip erase the stub erases as it writes; start that at a 64 KB block (blockStart).
+    const start = eraseAll || !this.loader.IS_STUB ? offset : blockStart(this.board.chip, offset);
     // Compressing takes a moment of CPU: it runs while the chip erases, when it does.
-    const prepared = this.prepare(image, offset);
+    const prepared = this.prepare(image, offset, start);
     prepared.catch(() => undefined);
     try {
-      if (options.eraseAll ?? true) {
+      if (eraseAll) {
         emit({ state: 'erasing' });
         await guard(this.opts.signal, this.loader.eraseFlash(), () => this.transport.disconnect());
       }
       stall.arm();
-      await guard(signal, this.writeCompressed(prepared, offset, stall, emit), () => this.transport.disconnect());
+      await guard(signal, this.writeCompressed(prepared, start, start !== offset, stall, emit), () => this.transport.disconnect());
     } catch (err) {
       if (unplugged.signal.aborted || this.unplug.gone) throw new FlashError('unplugged', String((err as Error | null)?.message ?? err));
       if (stall.fired) throw new FlashError('timeout', `no progress for ${stall.ms / 1000} s`);
@@ -218,8 +221,8 @@ export class FlashSession {
     return this.stats;
   }
 
-  /** The image as written (padded, ESP8266 header set from the chip), and compressed. */
-  private async prepare(raw: Uint8Array, offset: number): Promise<{ image: Uint8Array; compressed: Uint8Array }> {
+  /** The image as written from `start` (padded, ESP8266 header set from the chip), and compressed. */
+  private async prepare(raw: Uint8Array, offset: number, start: number): Promise<{ image: Uint8Array; compressed: Uint8Array }> {
     const padded = raw.length % 4 === 0 ? raw : padFF(raw, Math.ceil(raw.length / 4) * 4);
     const image = await this.loader._updateImageFlashParams(
       padded,
@@ -231,7 +234,8 @@ export class FlashSession {
       'keep',
       this.board.chip === 'esp8266' ? this.board.flashSizeName : 'keep',
     );
-    return { image, compressed: await deflate(image) };
+    const written = start === offset ? image : withBlankHead(image, offset - start);
+    return { image: written, compressed: await deflate(written) };
   }
 
   /**
@@ -245,12 +249,13 @@ export class FlashSession {
   private async writeCompressed(
     prepared: Promise<{ image: Uint8Array; compressed: Uint8Array }>,
     offset: number,
+    markFirstSector: boolean,
     stall: StallWatch,
     emit: (e: FlashEvent) => void,
   ): Promise<void> {
     const loader = this.loader;
     const t0 = performance.now();
-    const { image, compressed } = await prepared;
+    const [{ image, compressed }] = await Promise.all([prepared, markFirstSector ? this.markSectorUsed(offset) : undefined]);
     let expected = '';
     const blockSize = loader.FLASH_WRITE_SIZE;
     const blocks = await loader.flashDeflBegin(image.length, compressed.length, offset);
@@ -288,6 +293,20 @@ export class FlashSession {
     this.opts.onLog?.('Hash of data verified.');
   }
 
+  /**
+   * Program four 0x00 bytes at `offset`, so that the stub's blank check finds the sector used and
+   * erases the whole 64 KB block from there in one go (see blockStart). Programming only clears
+   * bits, so this needs no erase; the block erase that follows wipes it.
+   */
+  private async markSectorUsed(offset: number): Promise<void> {
+    const loader = this.loader;
+    const begin = new Uint8Array(16);
+    const view = new DataView(begin.buffer);
+    [4, 1, 4, offset].forEach((word, i) => view.setUint32(i * 4, word, true));
+    await loader.checkCommand('begin flash', loader.ESP_FLASH_BEGIN, begin, 0, 0, loader.DEFAULT_TIMEOUT);
+    await loader.flashBlock(new Uint8Array(4), 0, loader.DEFAULT_TIMEOUT);
+  }
+
   /** Leave the bootloader: hard reset into the new firmware (via RTS), then close the port. */
   async close(options: { reset?: boolean } = {}): Promise<void> {
     if (this.closed) return;
@@ -301,6 +320,29 @@ export class FlashSession {
       await release(this.transport, this.port);
     }
   }
+}
+
+/**
+ * Where to begin writing an image that belongs at `offset` when the stub erases as it writes.
+ * The stub erases 64 KB blocks only from a block boundary, and skips sectors that read blank until
+ * it meets a used one. An ESP32 or ESP32-S2 image goes at 0x1000, so over old firmware the stub
+ * erases 15 single sectors before the first block (about 675 ms on a W25Q32 against 150 ms for
+ * the block) and the link waits for them. Written from 0x0 instead, with 4 KB of 0xFF in front
+ * and the first sector marked used (markSectorUsed), the stub starts one block erase when the
+ * write begins, and it runs while the first block is on the wire. The sector below 0x1000 is not
+ * used by those chips' ROMs (Secure Boot V1 keeps a digest there; such a chip would not boot an
+ * unsigned MicroPython bootloader anyway), so nothing is lost. Any other offset is kept as it is:
+ * what lies before an image written elsewhere may be the person's.
+ */
+export function blockStart(chip: ChipFamily, offset: number): number {
+  return offset === 0x1000 && offset === BOOT_OFFSET[chip] ? 0 : offset;
+}
+
+/** The image with `blank` bytes of erased flash (0xFF) in front. */
+function withBlankHead(image: Uint8Array, blank: number): Uint8Array {
+  const out = new Uint8Array(blank + image.length).fill(0xff, 0, blank);
+  out.set(image, blank);
+  return out;
 }
 
 /** What esptool-js's main() does, with our number of attempts: sync, identify, stub, baud. */

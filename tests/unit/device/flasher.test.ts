@@ -1,8 +1,8 @@
 // src/device/flasher.ts against the virtual board: the real esptool-js underneath, unmodified.
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createBoard, testImage, type Board, type ChipName } from '../../board/index.ts';
-import { FlashError, FlashSession, toFlashError, type ConnectOptions, type DetectedBoard, type FlashEvent } from '../../../src/device/flasher.ts';
+import { createBoard, eraseTimeMs, testImage, type Board, type ChipName } from '../../board/index.ts';
+import { blockStart, FlashError, FlashSession, toFlashError, type ConnectOptions, type DetectedBoard, type FlashEvent } from '../../../src/device/flasher.ts';
 import type { SerialPortLike } from '../../../src/device/port.ts';
 import { BOOT_OFFSET } from '../../../src/device/image.ts';
 
@@ -113,6 +113,37 @@ describe('flashImage', () => {
     await flashImage(b.port, testImage('esp8266'), { onBackup: (d) => void (backup = d) });
     expect(backup?.length).toBe(before.length);
     expect(md5(backup!)).toBe(md5(before));
+  });
+});
+
+describe('over old firmware, without a chip erase', () => {
+  it('an ESP32 image at 0x1000 is erased from 0x0 in whole 64 KB blocks; the image is in place and what lies past it is kept', { timeout: 90_000 }, async () => {
+    const b = board('esp32', '4MB');
+    const image = testImage('esp32');
+    // A used ESP32 as it comes: old firmware from 0x1000 on, the first sector blank (the ROM does
+    // not use it), and more of the person's data further on.
+    const old = new Uint8Array(0x200000).map((_, i) => (i * 13 + 7) & 0xff);
+    b.flash.preload(0x1000, old);
+    await flashImage(b.port, image, { eraseAll: false });
+
+    expectedAt('esp32', image, b.flash.bytes);
+    // The four bytes that made the stub see the first sector as used went with the block erase.
+    expect(b.flash.isErased(0, 0x1000)).toBe(true);
+    const end = Math.ceil((0x1000 + image.length) / 0x1000) * 0x1000;
+    expect(md5(b.flash.read(end, 0x1000 + old.length - end))).toBe(md5(old.subarray(end - 0x1000)));
+    // One block erase at 0x0 and blocks from there: not the 15 single sectors up to 0x10000.
+    expect(b.flash.stats().eraseMs).toBe(eraseTimeMs(0, end));
+    expect(eraseTimeMs(0x1000, end - 0x1000) - eraseTimeMs(0, end)).toBeGreaterThan(400);
+    await b.waitForState('app', 10_000);
+  });
+
+  it('only the ESP32 and ESP32-S2 boot offset moves: anything written elsewhere starts where it belongs', () => {
+    expect(blockStart('esp32', 0x1000)).toBe(0);
+    expect(blockStart('esp32s2', 0x1000)).toBe(0);
+    expect(blockStart('esp8266', 0x0)).toBe(0);
+    expect(blockStart('esp32c3', 0x1000)).toBe(0x1000);
+    expect(blockStart('esp32', 0x10000)).toBe(0x10000);
+    expect(blockStart('esp32', 0x9000)).toBe(0x9000);
   });
 });
 
