@@ -73,25 +73,33 @@ export function t(): Strings {
 }
 
 /**
- * Switches the page's language, fetching it first if this page has not loaded it. Resolves
- * false (and changes nothing) when it cannot be fetched: offline before it was ever loaded.
+ * Switches the page's language, fetching it first if this page has not loaded it. The choice is
+ * remembered at once (a reload during the fetch keeps it); when the language cannot be fetched
+ * (offline, never loaded here) nothing changes, the earlier choice is remembered again, and this
+ * resolves false.
  */
 export async function setLang(next: Lang): Promise<boolean> {
   if (next === current) return true;
+  const before = current;
+  remember(next);
   try {
     keepForOffline(await loadLang(next));
   } catch {
+    if (current === before) remember(before);
     return false;
   }
   current = next;
   document.documentElement.lang = next;
+  for (const l of listeners) l();
+  return true;
+}
+
+function remember(l: Lang): void {
   try {
-    localStorage.setItem(STORAGE_KEY, next);
+    localStorage.setItem(STORAGE_KEY, l);
   } catch {
     // Storage can be off (private mode); the choice then lasts for this visit only.
   }
-  for (const l of listeners) l();
-  return true;
 }
 
 function readRemembered(): string | null {
