@@ -1,11 +1,16 @@
 // MQTT.js for the browser, bundled by us: the bare `mqtt` import of the app's client build and
 // dev server resolves to MQTT.js's compiled CommonJS (node_modules/mqtt/build) instead of its
 // stock dist/mqtt.esm.js. MQTT.js builds that file with esbuild and a whole Node polyfill set
-// (its esbuild.js), so it carries code a browser never runs: the TCP/TLS/SOCKS transports, Node's
-// url module, the debug logger, an LRU cache for MQTT 5 topic aliases. Here each of those is a
-// tiny stub in scripts/mqtt-browser/ (each says why it is safe there), the Node globals MQTT.js
+// (its esbuild.js), so it carries code a browser never runs: the TCP/TLS/SOCKS and mini-program
+// transports, Node's url module, the debug logger, an LRU cache for MQTT 5 topic aliases,
+// readable-stream's operators, compose, pipeline and promises. Here each of those is a tiny stub in
+// scripts/mqtt-browser/ (each says why it is safe there; what must never run throws if reached),
+// MQTT.js's package.json is its version only (as in its own esbuild.js), the Node modules MQTT.js
 // and readable-stream use come from the npm buffer, events and process packages, and the rest
-// (mqtt-packet, readable-stream, worker-timers) is bundled as it is.
+// (mqtt-packet, readable-stream's stream classes, worker-timers) is bundled as it is. The stubs
+// are CommonJS (or ESM re-exports) beside this file rather than in src/: they stand in for Node
+// modules inside MQTT.js's CommonJS graph, are called the way that code calls them, and are part
+// of how it is built, not of the app's own code.
 //
 // Only for the browser: under vitest (tests/unit talk TCP and ws to aedes and Mosquitto through
 // MQTT.js's Node build) the plugin adds nothing, and in a build or dev server it touches only the
