@@ -88,6 +88,8 @@ for (const colorScheme of ['light', 'dark'] as const) {
 
         await page.goto(`${app.url}#/console`);
         const view = page.locator('nyala-console-view');
+        // The page draws once its language's strings are here: wait for the view, not the load.
+        await expect(view.getByRole('button', { name: 'Open the console' })).toBeVisible();
         await expectNoViolations(page, 'console, closed');
         await view.getByRole('button', { name: 'Open the console' }).click();
         await expect(view.getByRole('button', { name: 'Stop program (Ctrl-C)' })).toBeVisible({ timeout: 30_000 });
