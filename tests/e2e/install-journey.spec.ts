@@ -11,6 +11,7 @@ import { testImage } from '../board/index.ts';
 import { micropythonApp } from '../board/micropython/index.ts';
 import { TestBroker } from '../unit/lamp/harness.ts';
 import { WIFI, fillBoardSettings } from './board-form.ts';
+import { expectNoViolations } from './axe.ts';
 import { builds } from './builds.ts';
 import { expect, test } from './fixtures.ts';
 import { attachBoards } from './virtual-board.ts';
@@ -183,6 +184,7 @@ for (const how of ['by itself', 'chosen again'] as const) {
       await expect(waiting.or(again)).toBeVisible({ timeout: 120_000 });
       if (how === 'chosen again') {
         await expect(again).toContainText('comes back as a new port', { timeout: 30_000 });
+        await expectNoViolations(page, 'install: choose the port again');
         b.faults.unplug();
         b.faults.replug();
         await again.getByRole('button', { name: 'Choose the port' }).click();

@@ -9,6 +9,7 @@ import { testImage, type ChipName } from '../board/index.ts';
 import { micropythonApp } from '../board/micropython/index.ts';
 import { TestBroker } from '../unit/lamp/harness.ts';
 import { WIFI, fillBoardSettings } from './board-form.ts';
+import { expectNoViolations } from './axe.ts';
 import { builds } from './builds.ts';
 import { expect, test } from './fixtures.ts';
 import { attachBoards } from './virtual-board.ts';
@@ -137,6 +138,7 @@ test('unplugged mid-upload, plugged back, uploaded again: it completes and the l
     await expect(panel.getByTestId('upload-state')).toContainText('Writing', { timeout: 60_000 });
     board.faults.unplug();
     await expect(panel.getByTestId('upload-error')).toContainText('disconnected', { timeout: 60_000 });
+    await expectNoViolations(page, 'install: the upload cut by an unplug');
     board.faults.replug();
     await panel.getByRole('button', { name: 'Upload' }).click();
     await expect(panel.getByTestId('lamp-online')).toBeVisible({ timeout: 120_000 });

@@ -1,8 +1,13 @@
 // Issue 17's quality gates in the browser: axe finds no accessibility violation on any view and
-// state reachable without the install journey, in light and in dark; and no view writes an error
+// state reachable without the install journey, in light and in dark, and on the install screens in
+// Bahasa Indonesia (MicroPython found, settings, firmware, a refusal, the confirmation); and no view writes an error
 // to the console in the production build. The remote runs against a local aedes broker and a
 // signed lamp (fixtures.ts), the console against a virtual board running real MicroPython.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Page } from '@playwright/test';
+import { testImage } from '../board/index.ts';
 import { pairingHash } from '../../src/lamp/pairing.ts';
 import { defaultSettings } from '../../src/lamp/settings.ts';
 import { TestBroker } from '../unit/lamp/harness.ts';
@@ -101,3 +106,54 @@ for (const colorScheme of ['light', 'dark'] as const) {
     });
   });
 }
+
+test.describe('in Bahasa Indonesia', () => {
+  test.use({ locale: 'id-ID' });
+
+  test('install: a board with MicroPython, its settings form, the firmware step, a file for the wrong chip, the confirmation', async ({ page, servers }) => {
+    test.setTimeout(120_000);
+    const errors = collectErrors(page);
+    const app = await servers.serve(builds.main);
+    const vb = await attachBoards(page, { mpy: await micropythonBoardOptions('esp8266') });
+    const dir = await mkdtemp(path.join(tmpdir(), 'nyala-quality-id-'));
+    try {
+      await page.goto(`${app.url}#/install`);
+      const view = page.locator('nyala-install-view');
+      await view.getByRole('button', { name: 'Sambungkan', exact: true }).click();
+      await expect(view.getByTestId('micropython-found')).toBeVisible({ timeout: 60_000 });
+      await expectNoViolations(page, 'install (id): MicroPython found');
+
+      await view.getByRole('button', { name: 'Langsung unggah' }).click();
+      await expect(view.locator('nyala-lamp-settings-form').getByLabel('Nama jaringan (SSID)')).toBeVisible({ timeout: 30_000 });
+      await expectNoViolations(page, 'install (id): settings form');
+
+      await page.goto(`${app.url}#/install`);
+      await page.reload();
+      await view.getByRole('button', { name: 'Sambungkan', exact: true }).click();
+      await view.getByRole('button', { name: 'Tetap flash MicroPython' }).click({ timeout: 60_000 });
+      await expect(view.getByTestId('drop-zone')).toBeVisible({ timeout: 60_000 });
+      await expectNoViolations(page, 'install (id): firmware step');
+
+      const wrong = path.join(dir, 'ESP32_GENERIC-test.bin');
+      await writeFile(wrong, testImage('esp32'));
+      await view.getByLabel('Pilih berkas .bin').setInputFiles(wrong);
+      await view.getByRole('button', { name: 'Flash', exact: true }).click();
+      await expect(view.getByTestId('flash-error')).toBeFocused({ timeout: 30_000 });
+      await expectNoViolations(page, 'install (id): a file for the wrong chip refused');
+
+      // Again: the routine goes straight back to the firmware step.
+      await view.getByRole('button', { name: 'Coba lagi' }).click();
+      await expect(view.getByTestId('drop-zone')).toBeVisible({ timeout: 60_000 });
+      const right = path.join(dir, 'ESP8266_GENERIC-test.bin');
+      await writeFile(right, testImage('esp8266'));
+      await view.getByLabel('Pilih berkas .bin').setInputFiles(right);
+      await view.getByRole('button', { name: 'Flash', exact: true }).click();
+      await expect(view.getByRole('button', { name: 'Ya, flash sekarang' })).toBeVisible({ timeout: 30_000 });
+      await expectNoViolations(page, 'install (id): the confirmation');
+      expect(errors).toEqual([]);
+    } finally {
+      await vb.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
