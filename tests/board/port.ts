@@ -164,23 +164,10 @@ export class VirtualSerialPort extends EventTarget {
   /** Cable pulled: streams error, the port is gone until replug. */
   unplug(): void {
     if (this.gone) return;
-    this.gone = true;
-    const err = lost();
-    this.readController?.error(err);
-    this.writeController?.error(err);
-    this.hooks.link.toBoard.kill(err);
-    this.hooks.link.toHost.kill(err);
-    this.hooks.link.hostOpen = false;
-    this.isOpen = false;
-    this.readableStream = null;
-    this.writableStream = null;
-    this.readController = null;
-    this.writeController = null;
-    this.dtr = false;
-    this.rts = false;
-    const ev = new Event('disconnect');
-    this.ondisconnect?.(ev);
-    this.dispatchEvent(ev);
+    this.goAway(lost(), (err) => {
+      this.hooks.link.toBoard.kill(err);
+      this.hooks.link.toHost.kill(err);
+    });
   }
 
   /**
@@ -189,14 +176,20 @@ export class VirtualSerialPort extends EventTarget {
    */
   vanish(): void {
     if (this.gone) return;
+    this.goAway(lost(), () => {
+      this.hooks.link.toBoard.flush();
+      this.hooks.link.toHost.flush();
+    });
+  }
+
+  /** What unplug and vanish share: the streams error, `cut` acts on the link, the port is closed,
+   *  `disconnect` fires. */
+  private goAway(err: Error, cut: (err: Error) => void): void {
     this.gone = true;
-    const err = lost();
     this.readController?.error(err);
     this.writeController?.error(err);
-    const link = this.hooks.link;
-    link.hostOpen = false;
-    link.toBoard.flush();
-    link.toHost.flush();
+    cut(err);
+    this.hooks.link.hostOpen = false;
     this.isOpen = false;
     this.readableStream = null;
     this.writableStream = null;
